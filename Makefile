@@ -1,0 +1,62 @@
+# Every target installs what it is missing into the project (.tools, .venv, node_modules),
+# then runs with node_modules/.bin first on PATH so the cdktf CLI and the jsii runtime both
+# run on the Node 22 that package.json pins, not on whatever node the machine has.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+PIPENV := .tools/bin/pipenv
+
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+# No telemetry or update checks: nothing here may call out beyond the package registries.
+export CHECKPOINT_DISABLE := 1
+export DISABLE_VERSION_CHECK := 1
+# Which environments to synthesize: empty means every file in environments/.
+ENV ?=
+export CDKTF_ENV := $(ENV)
+
+.PHONY: help install synth test lint scan bench conformance deploy diff clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PIPENV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check pipenv==$(PIPENV_VERSION)
+
+.venv/.synced: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync --dev
+	touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: .venv/.synced node_modules/.synced ## Install the pinned Python and Node toolchains into the project
+
+synth: install ## Validate settings, then synthesize every environment (ENV=name for one) with the cdktf CLI
+	python main.py --check
+	cdktf synth --output cdktf.out
+	@echo "Terraform JSON written to:"
+	@ls -1 cdktf.out/stacks/*/cdk.tf.json | sed 's/^/  /'
+
+test: install ## Run the test suite (snapshots, assertions, promtool, checkov, CLI)
+	pytest
+
+lint: install ## ruff check
+	ruff check .
+
+deploy: synth ## Apply the stacks in dependency order (needs az login and TF_VAR_resource_group_name)
+	cdktf deploy --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)*','*')
+
+diff: synth ## Show the Terraform plan of each stack (needs az login)
+	cdktf diff --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)',)
+
+clean: ## Remove synthesized output (keeps installed toolchains)
+	rm -rf cdktf.out

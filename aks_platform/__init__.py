@@ -1,0 +1,1 @@
+"""The AI-conformant AKS platform: settings, naming and the stacks built from them."""

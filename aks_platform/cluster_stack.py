@@ -1,0 +1,168 @@
+"""The cluster stack: one AI-conformant AKS cluster and everything Azure-side it needs.
+
+It composes the constructs in constructs/ and passes references between them; the settings of
+one environment decide every value.
+"""
+
+from __future__ import annotations
+
+from cdktf import (
+    AzurermBackend,
+    LocalBackend,
+    TerraformOutput,
+    TerraformStack,
+    TerraformVariable,
+)
+from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+from cdktf_cdktf_provider_time.provider import TimeProvider
+
+from aks_platform.naming import Naming
+from aks_platform.recording_rules import load_recording_rule_groups
+from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings
+from constructs import Construct
+from constructs.aks_cluster import AksCluster, AksClusterProps
+from constructs.azapi import AzapiProvider
+from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
+from constructs.managed_prometheus import ManagedPrometheus, ManagedPrometheusProps
+from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
+from constructs.user_node_pool import UserNodePool, UserNodePoolProps
+
+
+class ClusterStack(TerraformStack):
+    """`ai-conformant-aks-<environment>`: the AKS cluster, its pools, Gateway API and monitoring."""
+
+    def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
+        super().__init__(scope, naming.stack)
+        self.naming = naming
+        self.settings = settings
+        self._configure_backend()
+
+        # Subscriptions here register resource providers out of band; azurerm must not try.
+        AzurermProvider(
+            self,
+            "azurerm",
+            features=[AzurermProviderFeatures()],
+            resource_provider_registrations="none",
+        )
+        AzapiProvider(self, "azapi")
+        TimeProvider(self, "time")
+        # Prebuilt bindings write the short source ("azurerm"); spell out the namespace.
+        for provider in ("azurerm", "time"):
+            self.add_override(f"terraform.required_providers.{provider}.source", f"hashicorp/{provider}")
+
+        resource_group = TerraformVariable(
+            self,
+            "resource_group_name",
+            type="string",
+            description="Existing resource group that holds the cluster and its monitoring.",
+        )
+        client = DataAzurermClientConfig(self, "current")
+        client.override_logical_id("current")
+
+        depends_on = []
+        if settings.preview_features.names:
+            features = PreviewFeatures(
+                self,
+                "preview-features",
+                PreviewFeaturesProps(
+                    subscription_id=client.subscription_id,
+                    features=settings.preview_features.names,
+                    wait=settings.preview_features.wait,
+                ),
+            )
+            depends_on.append(features.ready)
+
+        self.cluster = AksCluster(
+            self,
+            "cluster",
+            AksClusterProps(
+                name=naming.cluster,
+                dns_prefix=naming.dns_prefix,
+                location=settings.location,
+                resource_group_name=resource_group.string_value,
+                cluster=settings.cluster,
+                system_pool=settings.system_pool,
+                istio=settings.istio,
+                managed_prometheus=settings.managed_prometheus,
+                tags=settings.tags,
+                depends_on=depends_on,
+            ),
+        )
+
+        self.user_pools = [
+            UserNodePool(
+                self,
+                f"pool-{pool.name}",
+                UserNodePoolProps(cluster_id=self.cluster.id, pool=pool, tags=settings.tags),
+            )
+            for pool in settings.user_pools
+        ]
+
+        if settings.gateway_api.enabled:
+            ManagedGatewayApi(
+                self,
+                "gateway-api",
+                ManagedGatewayApiProps(
+                    cluster_id=self.cluster.id,
+                    api_version=settings.gateway_api.api_version,
+                    depends_on=[self.cluster.resource],
+                ),
+            )
+
+        self.prometheus: ManagedPrometheus | None = None
+        if settings.managed_prometheus.enabled:
+            self.prometheus = ManagedPrometheus(
+                self,
+                "managed-prometheus",
+                ManagedPrometheusProps(
+                    naming=naming,
+                    location=settings.location,
+                    resource_group_name=resource_group.string_value,
+                    cluster_id=self.cluster.id,
+                    cluster_name=self.cluster.name,
+                    rule_groups=load_recording_rule_groups(),
+                    tags=settings.tags,
+                ),
+            )
+
+        self._outputs()
+
+    def _configure_backend(self) -> None:
+        backend = self.settings.backend
+        if isinstance(backend, AzurermBackendSettings):
+            AzurermBackend(
+                self,
+                resource_group_name=backend.resource_group_name,
+                storage_account_name=backend.storage_account_name,
+                container_name=backend.container_name,
+                key=backend.key or f"{self.naming.stack}.tfstate",
+                use_azuread_auth=backend.use_azuread_auth,
+            )
+        else:
+            LocalBackend(self, path=self.naming.local_state_file)
+
+    def _outputs(self) -> None:
+        outputs = {
+            "cluster_name": (self.cluster.name, "Name of the AKS cluster."),
+            "cluster_id": (self.cluster.id, "Azure resource id of the AKS cluster."),
+            "oidc_issuer_url": (
+                self.cluster.oidc_issuer_url,
+                "OIDC issuer URL, for workload identity federated credentials.",
+            ),
+            "node_resource_group": (
+                self.cluster.node_resource_group,
+                "Resource group AKS manages for the cluster's nodes.",
+            ),
+        }
+        if self.prometheus is not None:
+            outputs["monitor_workspace_id"] = (
+                self.prometheus.workspace_id,
+                "Azure Monitor workspace that stores the cluster's Prometheus metrics.",
+            )
+            outputs["monitor_workspace_query_endpoint"] = (
+                self.prometheus.query_endpoint,
+                "PromQL query endpoint of the monitor workspace (for Grafana).",
+            )
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)

@@ -1,0 +1,159 @@
+"""Typed, frozen settings for one environment of the AI-conformant AKS platform.
+
+Every value the stacks use comes from here. The defaults reproduce the hand-written
+main.tf this project replaces, so an environment file states only what differs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+# The AKS default tags that main.tf put on every taggable resource.
+DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
+
+
+class Settings(BaseModel):
+    """Base of every settings model: immutable, and unknown keys are errors, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UpgradeSettings(Settings):
+    """How AKS surges and drains nodes when it upgrades a pool."""
+
+    max_surge: StrictStr = "10%"
+    drain_timeout_in_minutes: StrictInt = 0
+    node_soak_duration_in_minutes: StrictInt = 0
+
+
+class NodePoolSettings(Settings):
+    """One node pool: the system (default) pool or a user pool such as the GPU pool."""
+
+    name: StrictStr
+    # Defaults to "<name>temp", the name main.tf used for both pools.
+    temporary_name_for_rotation: StrictStr | None = None
+    vm_size: StrictStr
+    node_count: StrictInt | None = None
+    auto_scaling: StrictBool = True
+    min_count: StrictInt | None = None
+    max_count: StrictInt | None = None
+    zones: tuple[StrictStr, ...] = ()
+    labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    taints: tuple[StrictStr, ...] = ()
+    gpu_driver: Literal["Install", "None"] | None = None
+    tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    only_critical_addons: StrictBool = False
+    upgrade: UpgradeSettings = UpgradeSettings()
+
+    @property
+    def rotation_name(self) -> str:
+        return self.temporary_name_for_rotation or f"{self.name}temp"
+
+
+class ClusterSettings(Settings):
+    """The managed cluster itself: version, identity and the AI toolchain operator."""
+
+    kubernetes_version: StrictStr = "1.34.2"
+    oidc_issuer_enabled: StrictBool = True
+    workload_identity_enabled: StrictBool = True
+    kaito_enabled: StrictBool = True
+    local_account_disabled: StrictBool = False
+
+
+class IstioSettings(Settings):
+    """The Istio-based service mesh add-on and its ingress gateways."""
+
+    enabled: StrictBool = True
+    revisions: tuple[StrictStr, ...] = ("asm-1-28",)
+    external_ingress_gateway: StrictBool = True
+    internal_ingress_gateway: StrictBool = False
+
+
+class PreviewFeatureSettings(Settings):
+    """Subscription preview features registered before the cluster is created."""
+
+    names: tuple[StrictStr, ...] = ("ManagedGatewayAPIPreview", "ManagedGPUExperiencePreview")
+    # Feature registration is asynchronous in Azure; main.tf waited a fixed time.
+    wait: StrictStr = "60s"
+
+
+class GatewayApiSettings(Settings):
+    """The managed Gateway API CRDs, installed through the AKS API (azurerm has no attribute)."""
+
+    enabled: StrictBool = True
+    # First GA managedClusters API version with properties.ingressProfile.gatewayAPI.
+    api_version: StrictStr = "2026-03-01"
+
+
+class ManagedPrometheusSettings(Settings):
+    """Azure Monitor managed Prometheus: workspace, collection pipeline and recording rules."""
+
+    enabled: StrictBool = True
+    # Kubernetes label and annotation keys that kube-state-metrics may export (allowlists).
+    labels_allowed: tuple[StrictStr, ...] = ()
+    annotations_allowed: tuple[StrictStr, ...] = ()
+
+
+class LocalBackendSettings(Settings):
+    """Terraform state in a file beside the project (relative, so no machine path leaks)."""
+
+    type: Literal["local"] = "local"
+
+
+class AzurermBackendSettings(Settings):
+    """Terraform state in an Azure Storage blob, as main.tf kept it."""
+
+    type: Literal["azurerm"]
+    resource_group_name: StrictStr
+    storage_account_name: StrictStr
+    container_name: StrictStr
+    # Defaults to "<stack name>.tfstate".
+    key: StrictStr | None = None
+    use_azuread_auth: StrictBool = True
+
+
+BackendSettings = Annotated[LocalBackendSettings | AzurermBackendSettings, Field(discriminator="type")]
+
+
+def _default_system_pool() -> NodePoolSettings:
+    return NodePoolSettings(
+        name="default",
+        vm_size="Standard_D2s_v3",
+        min_count=2,
+        max_count=5,
+        zones=("1", "2", "3"),
+        only_critical_addons=True,
+    )
+
+
+def _default_user_pools() -> tuple[NodePoolSettings, ...]:
+    # CPU-only on purpose in the POC: the pool exercises the managed GPU experience
+    # plumbing (tag, preview feature) without GPU quota.
+    return (
+        NodePoolSettings(
+            name="gpunp",
+            vm_size="Standard_D16s_v5",
+            node_count=1,
+            min_count=1,
+            max_count=3,
+            tags={"EnableManagedGPUExperience": "true"},
+        ),
+    )
+
+
+class EnvironmentSettings(Settings):
+    """Everything one environment (one cluster stack) is built from."""
+
+    prefix: StrictStr
+    location: StrictStr = "centralus"
+    tags: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
+    cluster: ClusterSettings = ClusterSettings()
+    istio: IstioSettings = IstioSettings()
+    system_pool: NodePoolSettings = Field(default_factory=_default_system_pool)
+    user_pools: tuple[NodePoolSettings, ...] = Field(default_factory=_default_user_pools)
+    preview_features: PreviewFeatureSettings = PreviewFeatureSettings()
+    gateway_api: GatewayApiSettings = GatewayApiSettings()
+    managed_prometheus: ManagedPrometheusSettings = ManagedPrometheusSettings()
+    backend: BackendSettings = LocalBackendSettings()

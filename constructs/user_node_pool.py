@@ -1,0 +1,54 @@
+"""A user node pool attached to the cluster, such as the `gpunp` pool for AI workloads.
+
+Settings decide whether it is a real GPU pool (N-series size, taint, driver install) or the
+CPU-only POC pool of main.tf; the construct is the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
+    KubernetesClusterNodePool,
+    KubernetesClusterNodePoolUpgradeSettings,
+)
+
+from aks_platform.settings import NodePoolSettings
+from constructs import Construct
+from constructs.aks_cluster import scaling_fields, upgrade_settings_block
+
+
+@dataclass(frozen=True)
+class UserNodePoolProps:
+    cluster_id: str
+    pool: NodePoolSettings
+    tags: dict[str, str]
+
+
+class UserNodePool(Construct):
+    """`azurerm_kubernetes_cluster_node_pool` for one user pool."""
+
+    def __init__(self, scope: Construct, id: str, props: UserNodePoolProps) -> None:
+        super().__init__(scope, id)
+        pool = props.pool
+        self.resource = KubernetesClusterNodePool(
+            self,
+            "pool",
+            name=pool.name,
+            kubernetes_cluster_id=props.cluster_id,
+            temporary_name_for_rotation=pool.rotation_name,
+            vm_size=pool.vm_size,
+            node_taints=list(pool.taints) or None,
+            upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade)),
+            tags={**props.tags, **pool.tags},
+            **scaling_fields(pool),
+        )
+        self.resource.override_logical_id(f"node_pool_{pool.name}")
+
+    @property
+    def id(self) -> str:
+        return self.resource.id
+
+    @property
+    def name(self) -> str:
+        return self.resource.name

@@ -1,0 +1,31 @@
+"""Snapshot of the whole dev cluster stack: any unreviewed change to the JSON fails here.
+
+Refresh with `pytest --snapshot-update` only when the change is intended, and say in the
+commit message which resource changed and why.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Stack
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_dev_cluster_stack(dev_stack: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert dev_stack == json_snapshot
+
+
+def test_snapshot_catches_a_changed_value(dev_stack: Stack, synth) -> None:
+    """Compare as syrupy does (serialized text) after changing one setting."""
+    from aks_platform.settings import ClusterSettings
+
+    extension = JSONSnapshotExtension()
+    changed = synth("dev", cluster=ClusterSettings(kubernetes_version="1.34.3"))
+    assert extension.serialize(changed) != extension.serialize(dev_stack)
+    assert extension.serialize(synth("dev")) == extension.serialize(dev_stack)
