@@ -1,24 +1,64 @@
 #!/usr/bin/env python
-"""Entry point of the CDKTF app: `cdktf synth` and `cdktf deploy` run this file (see cdktf.json)."""
+"""Entry point of the CDKTF app: `cdktf synth` and `cdktf deploy` run this file (see cdktf.json).
+
+    python main.py            synthesize every environment in environments/ into cdktf.out/
+    python main.py --check    validate the settings only; write nothing
+    CDKTF_ENV=prod ...        only the named environment(s), comma-separated
+
+Settings of every selected environment are validated before any stack is built, so bad input
+stops here with a list of problems and exit code 2, and nothing is written.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from pathlib import Path
 
-from cdktf import App
-
-from aks_platform.cluster_stack import ClusterStack
-from aks_platform.naming import Naming
-from aks_platform.settings import EnvironmentSettings
+from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, load_environments
 
 
-def main() -> int:
-    settings = EnvironmentSettings(prefix="aks-ai-conformant-dev")
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--check", action="store_true", help="validate settings only")
+    parser.add_argument(
+        "--environments",
+        type=Path,
+        default=ENVIRONMENTS_DIR,
+        help="folder of <environment>.toml files (default: environments/)",
+    )
+    return parser.parse_args(argv)
+
+
+def selected_environments() -> list[str] | None:
+    names = [name.strip() for name in os.environ.get("CDKTF_ENV", "").split(",") if name.strip()]
+    return names or None
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        environments = load_environments(args.environments, only=selected_environments())
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.check:
+        print(f"settings valid: {', '.join(environments)}")
+        return 0
+
+    # Imported only now: loading cdktf and the providers costs seconds that --check need not pay.
+    from cdktf import App
+
+    from aks_platform.stacks import build_stacks
+
     app = App()
-    ClusterStack(app, Naming("dev", settings.prefix, settings.location), settings)
+    build_stacks(app, environments)
     app.synth()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from aks_platform.environments import load_environments
+from aks_platform.settings import EnvironmentSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 
@@ -24,24 +27,32 @@ if NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(NODE_BIN)
 Stack = dict[str, Any]
 
 
+def environment_settings(environment: str) -> EnvironmentSettings:
+    """The validated settings of environments/<environment>.toml."""
+    return load_environments(only=[environment])[environment]
+
+
 def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
-    """Synthesize one environment's cluster stack in memory; `changes` override settings fields."""
+    """Synthesize one environment's cluster stack in memory; `changes` replace top-level settings."""
     from cdktf import Testing
 
-    from aks_platform.cluster_stack import ClusterStack
-    from aks_platform.naming import Naming
-    from aks_platform.settings import EnvironmentSettings
+    from aks_platform.stacks import build_stacks
 
-    settings = EnvironmentSettings(prefix=f"aks-ai-conformant-{environment}")
+    settings = environment_settings(environment)
     if changes:
         settings = settings.model_copy(update=changes)
-    stack = ClusterStack(Testing.app(), Naming(environment, settings.prefix, settings.location), settings)
-    return json.loads(Testing.synth(stack))
+    stacks = build_stacks(Testing.app(), {environment: settings})
+    return json.loads(Testing.synth(stacks[environment].cluster))
 
 
 @pytest.fixture(scope="session")
 def dev_stack() -> Stack:
     return synth_cluster_stack("dev")
+
+
+@pytest.fixture(scope="session")
+def prod_stack() -> Stack:
+    return synth_cluster_stack("prod")
 
 
 @pytest.fixture(scope="session")

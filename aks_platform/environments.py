@@ -1,0 +1,181 @@
+"""Reads environments/<name>.toml into validated settings, or reports every problem in every file.
+
+Nothing is synthesized unless every selected environment is valid, so a typo in one file
+never leaves a half-written cdktf.out/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings, LocalBackendSettings
+from aks_platform.validation import NO_VALUE, Problem, check_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS_DIR = ROOT / "environments"
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+# pydantic puts the discriminator value of a tagged union into error locations.
+BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackendSettings, "azurerm": AzurermBackendSettings}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    file: str
+    problem: Problem
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.problem.key}" if self.problem.key else self.file
+        if self.problem.value is NO_VALUE:
+            return f"{where}: {self.problem.message}"
+        return f"{where} = {_show(self.problem.value)}: {self.problem.message}"
+
+
+class SettingsError(Exception):
+    """Raised with every problem found; str() is the report a person reads."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        lines = [f"{len(problems)} settings problem(s); nothing was synthesized:"]
+        lines += [f"  - {problem}" for problem in problems]
+        super().__init__("\n".join(lines))
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def environment_files(directory: Path = ENVIRONMENTS_DIR) -> dict[str, Path]:
+    return {path.stem: path for path in sorted(directory.glob("*.toml"))}
+
+
+def load_environments(
+    directory: Path = ENVIRONMENTS_DIR, only: list[str] | None = None
+) -> dict[str, EnvironmentSettings]:
+    """Validated settings per environment name, in name order; raises SettingsError on any problem."""
+    files = environment_files(directory)
+    problems: list[FileProblem] = []
+    if not files:
+        problems.append(FileProblem(_relative(directory), Problem("", NO_VALUE, "no *.toml files")))
+    selected = only or list(files)
+    for name in selected:
+        if name not in files:
+            problems.append(
+                FileProblem(
+                    _relative(directory / f"{name}.toml"),
+                    Problem("", NO_VALUE, f"no such environment; known: {', '.join(files) or 'none'}"),
+                )
+            )
+    loaded: dict[str, EnvironmentSettings] = {}
+    for name in selected:
+        if name not in files:
+            continue
+        settings, file_problems = load_environment(files[name])
+        problems.extend(file_problems)
+        if settings is not None:
+            loaded[name] = settings
+    if problems:
+        raise SettingsError(problems)
+    return loaded
+
+
+def load_environment(path: Path) -> tuple[EnvironmentSettings | None, list[FileProblem]]:
+    """One file: its settings (None when invalid) and everything wrong with it."""
+    shown = _relative(path)
+    name = path.stem
+    if not ENVIRONMENT_NAME.match(name):
+        problem = Problem(
+            "", NO_VALUE, "name the file <environment>.toml with 1-16 lowercase letters, digits or '-'"
+        )
+        return None, [FileProblem(shown, problem)]
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        return None, [FileProblem(shown, Problem("", NO_VALUE, f"not valid TOML: {error}"))]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [FileProblem(shown, Problem("", NO_VALUE, f"cannot read: {error}"))]
+    try:
+        settings = EnvironmentSettings.model_validate(document)
+    except ValidationError as error:
+        return None, [FileProblem(shown, problem) for problem in _problems_from(error)]
+    return settings, [FileProblem(shown, problem) for problem in check_environment(name, settings)]
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _problems_from(error: ValidationError) -> list[Problem]:
+    problems = []
+    for detail in error.errors():
+        location = [part for part in detail["loc"] if part not in BACKENDS]
+        key = _key_path(location)
+        kind = detail["type"]
+        value = detail.get("input", NO_VALUE)
+        if kind == "extra_forbidden":
+            allowed = ", ".join(_allowed_keys(list(detail["loc"][:-1])))
+            message = f"unknown key; allowed here: {allowed}"
+        elif kind == "missing":
+            message = "required key is missing"
+            value = NO_VALUE
+        elif kind in ("model_type", "dataclass_type") and isinstance(value, list):
+            message = f"write [{key}] once, as a table; an array of tables is not allowed here"
+        elif kind == "union_tag_invalid":
+            message = f"unknown backend type; use {detail['ctx']['expected_tags']}"
+        else:
+            message = detail["msg"]
+        problems.append(Problem(key, value, message))
+    return problems
+
+
+def _key_path(location: list[Any]) -> str:
+    key = ""
+    for part in location:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key
+
+
+def _allowed_keys(location: list[Any]) -> list[str]:
+    """The field names of the model at a key path, for 'unknown key' messages."""
+    model: Any = EnvironmentSettings
+    for part in location:
+        if isinstance(part, int):
+            continue
+        if part in BACKENDS:
+            model = BACKENDS[part]
+            continue
+        field = model.model_fields.get(part) if _is_model(model) else None
+        if field is None:
+            return []
+        model = _model_of(field.annotation)
+    return sorted(model.model_fields) if _is_model(model) else []
+
+
+def _is_model(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
+
+
+def _model_of(annotation: Any) -> Any:
+    if _is_model(annotation):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        found = _model_of(argument)
+        if found is not None:
+            return found
+    return None

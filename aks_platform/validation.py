@@ -1,0 +1,348 @@
+"""Rules that a well-typed environment must still meet before anything is synthesized.
+
+pydantic (settings.py) checks shape and types. The rules here check values and combinations
+that Azure or the AI conformance floor would reject, and return every problem at once, each
+with the key path to fix and a message that says what is allowed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aks_platform.naming import Naming
+from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+
+ISTIO_TABLE = Path(__file__).resolve().parent.parent / "data" / "istio-compatibility.toml"
+
+# The CNCF Kubernetes AI Conformance program starts at 1.34.
+MIN_KUBERNETES = (1, 34)
+MAX_ISTIO_REVISIONS = 2  # two only while a canary upgrade runs
+MAX_POOL_NODES = 1000
+ZONES = ("1", "2", "3")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+# Azure's limits on names derived from prefix and location.
+NAME_LIMITS = {
+    "monitor workspace": (4, 44),
+    "data collection endpoint": (3, 44),
+    "data collection rule": (1, 64),
+}
+CLUSTER_NAME_MAX = 63
+DNS_PREFIX_MAX = 54
+TAG_KEY_MAX = 512
+TAG_VALUE_MAX = 256
+TAG_KEY_FORBIDDEN = "<>%&\\?/"
+
+VERSION = re.compile(r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$")
+ISTIO_REVISION = re.compile(r"^asm-1-(?P<minor>[0-9]{2})$")
+POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+CLUSTER_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
+DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
+PREFIX = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+LOCATION = re.compile(r"^[a-z][a-z0-9]*$")
+VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+# N-series sizes (NC, ND, NV, ...) carry GPUs.
+GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
+TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
+MAX_SURGE = re.compile(r"^([1-9][0-9]*%?|100%)$")
+
+
+# Marks a problem that has no value to show (a missing key, an unreadable file).
+NO_VALUE: Any = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix: where (key path), what was found, and what is allowed."""
+
+    key: str
+    value: Any
+    message: str
+
+
+@functools.cache
+def istio_compatibility() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+    """Revision -> (lowest, highest) Kubernetes minor it supports, from data/istio-compatibility.toml."""
+    table = tomllib.loads(ISTIO_TABLE.read_text(encoding="utf-8"))["revisions"]
+    return {
+        revision: (_minor(row["min_kubernetes"]), _minor(row["max_kubernetes"]))
+        for revision, row in table.items()
+    }
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _show(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]:
+    """Every problem in one environment's settings; an empty list means it can be synthesized."""
+    return [
+        *_check_names(name, settings),
+        *_check_cluster(settings),
+        *_check_istio(settings),
+        *_check_pools(settings),
+        *_check_tags("tags", settings.tags),
+    ]
+
+
+def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Problem]:
+    if not PREFIX.match(settings.prefix):
+        yield Problem(
+            "prefix",
+            settings.prefix,
+            "use lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+        )
+    if not LOCATION.match(settings.location):
+        yield Problem(
+            "location",
+            settings.location,
+            "use the Azure region's short name in lowercase without spaces, such as centralus",
+        )
+    naming = Naming(environment, settings.prefix, settings.location)
+    shorten = "shorten prefix or location"
+    if not 1 <= len(naming.cluster) <= CLUSTER_NAME_MAX or not CLUSTER_NAME.match(naming.cluster):
+        yield Problem(
+            "prefix",
+            settings.prefix,
+            f"the cluster name {naming.cluster!r} ({len(naming.cluster)} characters) must be "
+            f"1-{CLUSTER_NAME_MAX} letters, digits, '-' or '_', starting and ending with a letter "
+            f"or digit; {shorten}",
+        )
+    if len(naming.dns_prefix) > DNS_PREFIX_MAX or not DNS_PREFIX.match(naming.dns_prefix):
+        yield Problem(
+            "prefix",
+            settings.prefix,
+            f"the DNS prefix {naming.dns_prefix!r} ({len(naming.dns_prefix)} characters) must be "
+            f"1-{DNS_PREFIX_MAX} letters, digits or '-'; {shorten}",
+        )
+    if not settings.managed_prometheus.enabled:
+        return
+    derived = {
+        "monitor workspace": naming.monitor_workspace,
+        "data collection endpoint": naming.data_collection_endpoint,
+        "data collection rule": naming.data_collection_rule,
+    }
+    for what, derived_name in derived.items():
+        low, high = NAME_LIMITS[what]
+        if not low <= len(derived_name) <= high:
+            yield Problem(
+                "prefix",
+                settings.prefix,
+                f"the {what} name {derived_name!r} has {len(derived_name)} characters and Azure "
+                f"allows {low}-{high}; {shorten}",
+            )
+
+
+def _check_cluster(settings: EnvironmentSettings) -> Iterator[Problem]:
+    cluster = settings.cluster
+    match = VERSION.match(cluster.kubernetes_version)
+    if match is None:
+        yield Problem(
+            "cluster.kubernetes_version",
+            cluster.kubernetes_version,
+            "use MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.34 or 1.34.2",
+        )
+    elif (int(match["major"]), int(match["minor"])) < MIN_KUBERNETES:
+        yield Problem(
+            "cluster.kubernetes_version",
+            cluster.kubernetes_version,
+            f"AI conformance needs Kubernetes {_show(MIN_KUBERNETES)} or newer",
+        )
+    if not cluster.oidc_issuer_enabled:
+        for key, enabled, what in (
+            ("cluster.kaito_enabled", cluster.kaito_enabled, "KAITO"),
+            ("cluster.workload_identity_enabled", cluster.workload_identity_enabled, "workload identity"),
+        ):
+            if enabled:
+                yield Problem(
+                    key,
+                    enabled,
+                    f"{what} needs the OIDC issuer: set cluster.oidc_issuer_enabled = true or {key} = false",
+                )
+
+
+def _check_istio(settings: EnvironmentSettings) -> Iterator[Problem]:
+    istio = settings.istio
+    if not istio.enabled:
+        return
+    revisions = istio.revisions
+    if not revisions:
+        yield Problem("istio.revisions", [], 'list at least one revision, such as ["asm-1-28"]')
+    if len(revisions) > MAX_ISTIO_REVISIONS:
+        yield Problem(
+            "istio.revisions",
+            list(revisions),
+            f"at most {MAX_ISTIO_REVISIONS} revisions (two only during a canary upgrade)",
+        )
+    duplicates = sorted({revision for revision in revisions if revisions.count(revision) > 1})
+    if duplicates:
+        yield Problem("istio.revisions", list(revisions), f"duplicate revisions: {', '.join(duplicates)}")
+
+    table = istio_compatibility()
+    version = VERSION.match(settings.cluster.kubernetes_version)
+    cluster_minor = (int(version["major"]), int(version["minor"])) if version else None
+    for index, revision in enumerate(revisions):
+        key = f"istio.revisions[{index}]"
+        if not ISTIO_REVISION.match(revision):
+            yield Problem(key, revision, "use the form asm-1-NN, such as asm-1-28")
+        elif revision not in table:
+            yield Problem(key, revision, f"unknown revision; known: {', '.join(sorted(table))}")
+        elif cluster_minor is not None:
+            low, high = table[revision]
+            if not low <= cluster_minor <= high:
+                yield Problem(
+                    key,
+                    revision,
+                    f"{revision} supports Kubernetes {_show(low)}-{_show(high)}, not "
+                    f"{_show(cluster_minor)} (cluster.kubernetes_version)",
+                )
+
+
+def _check_pools(settings: EnvironmentSettings) -> Iterator[Problem]:
+    pools = [("system_pool", settings.system_pool)] + [
+        (f"user_pools[{index}]", pool) for index, pool in enumerate(settings.user_pools)
+    ]
+    seen: dict[str, str] = {}
+    for key, pool in pools:
+        yield from _check_pool(key, pool, system=key == "system_pool")
+        for field, name in (("name", pool.name), ("temporary_name_for_rotation", pool.rotation_name)):
+            if name in seen:
+                yield Problem(
+                    f"{key}.{field}",
+                    name,
+                    f"pool and rotation names must be unique in the cluster; {seen[name]} has it",
+                )
+            else:
+                seen[name] = f"{key}.{field}"
+
+
+def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    for field, name in (("name", pool.name), ("temporary_name_for_rotation", pool.rotation_name)):
+        if not POOL_NAME.match(name):
+            hint = " (the default is <name>temp; set it explicitly)" if field != "name" else ""
+            yield Problem(
+                f"{key}.{field}",
+                name,
+                "use 1-12 lowercase letters and digits, starting with a letter" + hint,
+            )
+    if not VM_SIZE.match(pool.vm_size):
+        yield Problem(f"{key}.vm_size", pool.vm_size, "use an Azure VM size such as Standard_D4ds_v5")
+    bad_zones = [zone for zone in pool.zones if zone not in ZONES]
+    if bad_zones or len(set(pool.zones)) != len(pool.zones):
+        yield Problem(f"{key}.zones", list(pool.zones), f"zones are distinct values from {list(ZONES)}")
+    yield from _check_scaling(key, pool, system=system)
+    yield from _check_taints(key, pool, system=system)
+    if not MAX_SURGE.match(pool.upgrade.max_surge):
+        yield Problem(
+            f"{key}.upgrade.max_surge",
+            pool.upgrade.max_surge,
+            "use a node count such as 1 or a percentage such as 10%",
+        )
+    for field in ("drain_timeout_in_minutes", "node_soak_duration_in_minutes"):
+        if getattr(pool.upgrade, field) < 0:
+            yield Problem(f"{key}.upgrade.{field}", getattr(pool.upgrade, field), "use 0 or more")
+    yield from _check_tags(f"{key}.tags", pool.tags)
+
+
+def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    if not pool.auto_scaling:
+        for field in ("min_count", "max_count"):
+            if getattr(pool, field) is not None:
+                yield Problem(
+                    f"{key}.{field}",
+                    getattr(pool, field),
+                    "only with auto_scaling = true; remove it or turn autoscaling on",
+                )
+        if pool.node_count is None:
+            yield Problem(f"{key}.node_count", None, "without autoscaling, set node_count")
+        elif not (1 if system else 0) <= pool.node_count <= MAX_POOL_NODES:
+            yield Problem(f"{key}.node_count", pool.node_count, f"use {1 if system else 0}-{MAX_POOL_NODES}")
+        return
+    if pool.min_count is None or pool.max_count is None:
+        missing = [field for field in ("min_count", "max_count") if getattr(pool, field) is None]
+        for field in missing:
+            yield Problem(f"{key}.{field}", None, "autoscaling needs min_count and max_count")
+        return
+    floor = 1 if system else 0
+    if pool.min_count < floor:
+        reason = "the system pool needs at least one node" if system else "counts cannot be negative"
+        yield Problem(f"{key}.min_count", pool.min_count, f"use {floor} or more: {reason}")
+    if pool.max_count > MAX_POOL_NODES:
+        yield Problem(f"{key}.max_count", pool.max_count, f"use at most {MAX_POOL_NODES}")
+    if pool.min_count > pool.max_count:
+        yield Problem(
+            f"{key}.min_count",
+            pool.min_count,
+            f"must not exceed max_count ({pool.max_count}): 0 <= min <= node_count <= max <= 1000",
+        )
+    if pool.node_count is not None and not pool.min_count <= pool.node_count <= pool.max_count:
+        yield Problem(
+            f"{key}.node_count",
+            pool.node_count,
+            f"must lie between min_count ({pool.min_count}) and max_count ({pool.max_count})",
+        )
+
+
+def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    gpu_taint = False
+    for index, taint in enumerate(pool.taints):
+        match = TAINT.match(taint)
+        if match is None or match["effect"] not in TAINT_EFFECTS:
+            yield Problem(
+                f"{key}.taints[{index}]",
+                taint,
+                f"use key=value:effect with effect one of {', '.join(TAINT_EFFECTS)}",
+            )
+            continue
+        if "gpu" in taint.split(":")[0].lower():
+            gpu_taint = True
+    if system and pool.taints:
+        yield Problem(
+            f"{key}.taints",
+            list(pool.taints),
+            "the system pool takes no taints; use only_critical_addons = true",
+        )
+        return
+    gpu_size = bool(GPU_VM_SIZE.match(pool.vm_size))
+    if gpu_size and not gpu_taint:
+        yield Problem(
+            f"{key}.taints",
+            list(pool.taints),
+            f'{pool.vm_size} is a GPU size: add a GPU taint such as "sku=gpu:NoSchedule" so only '
+            "GPU workloads land there",
+        )
+    if gpu_taint and not gpu_size:
+        yield Problem(
+            f"{key}.taints",
+            list(pool.taints),
+            f"{pool.vm_size} has no GPU: remove the GPU taint or use an N-series size such as "
+            "Standard_NC24ads_A100_v4",
+        )
+
+
+def _check_tags(key: str, tags: dict[str, str]) -> Iterator[Problem]:
+    for tag, value in tags.items():
+        if not tag or len(tag) > TAG_KEY_MAX:
+            yield Problem(f"{key}.{tag}", tag, f"tag keys have 1-{TAG_KEY_MAX} characters")
+        bad = sorted({char for char in tag if char in TAG_KEY_FORBIDDEN})
+        if bad:
+            yield Problem(
+                f"{key}.{tag}",
+                tag,
+                f"tag keys may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})",
+            )
+        if len(value) > TAG_VALUE_MAX:
+            yield Problem(
+                f"{key}.{tag}", f"{value[:20]}...", f"tag values have at most {TAG_VALUE_MAX} characters"
+            )
