@@ -4,6 +4,7 @@
     python main.py            synthesize every environment in environments/ into cdktf.out/
     python main.py --check    validate the settings only; write nothing
     CDKTF_ENV=prod ...        only the named environment(s), comma-separated
+    AKS_ENVIRONMENTS_DIR=...  read environment files from another folder
 
 Settings of every selected environment are validated before any stack is built, so bad input
 stops here with a list of problems and exit code 2, and nothing is written.
@@ -27,8 +28,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--environments",
         type=Path,
-        default=ENVIRONMENTS_DIR,
-        help="folder of <environment>.toml files (default: environments/)",
+        default=Path(os.environ.get("AKS_ENVIRONMENTS_DIR", ENVIRONMENTS_DIR)),
+        help="folder of <environment>.toml files (default: $AKS_ENVIRONMENTS_DIR or environments/)",
     )
     return parser.parse_args(argv)
 

@@ -265,14 +265,14 @@ def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterato
                     "only with auto_scaling = true; remove it or turn autoscaling on",
                 )
         if pool.node_count is None:
-            yield Problem(f"{key}.node_count", None, "without autoscaling, set node_count")
+            yield Problem(f"{key}.node_count", NO_VALUE, "without autoscaling, set node_count")
         elif not (1 if system else 0) <= pool.node_count <= MAX_POOL_NODES:
             yield Problem(f"{key}.node_count", pool.node_count, f"use {1 if system else 0}-{MAX_POOL_NODES}")
         return
     if pool.min_count is None or pool.max_count is None:
         missing = [field for field in ("min_count", "max_count") if getattr(pool, field) is None]
         for field in missing:
-            yield Problem(f"{key}.{field}", None, "autoscaling needs min_count and max_count")
+            yield Problem(f"{key}.{field}", NO_VALUE, "autoscaling needs min_count and max_count")
         return
     floor = 1 if system else 0
     if pool.min_count < floor:

@@ -1,4 +1,4 @@
-"""Snapshot of the whole dev cluster stack: any unreviewed change to the JSON fails here.
+"""Snapshots of each environment's whole cluster stack: any unreviewed change to the JSON fails here.
 
 Refresh with `pytest --snapshot-update` only when the change is intended, and say in the
 commit message which resource changed and why.
@@ -19,6 +19,10 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 def test_dev_cluster_stack(dev_stack: Stack, json_snapshot: SnapshotAssertion) -> None:
     assert dev_stack == json_snapshot
+
+
+def test_prod_cluster_stack(prod_stack: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert prod_stack == json_snapshot
 
 
 def test_snapshot_catches_a_changed_value(dev_stack: Stack, synth) -> None:

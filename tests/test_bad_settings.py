@@ -1,0 +1,369 @@
+"""Bad environment files: each stops the app with exit code 2, a message naming file, key, value
+and what is allowed, and nothing written to the output folder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import main
+
+VALID = 'prefix = "aks-ai-conformant-t"\n'
+GPU_POOL = """
+[[user_pools]]
+name = "gpu"
+vm_size = "Standard_NC24ads_A100_v4"
+min_count = 0
+max_count = 2
+"""
+
+
+def table(header: str, **fields: object) -> str:
+    """A TOML table; JSON spells strings, numbers, booleans and string lists the TOML way."""
+    lines = [header] + [f"{key} = {json.dumps(value)}" for key, value in fields.items()]
+    return "\n".join(lines) + "\n"
+
+
+def user_pool(**fields: object) -> str:
+    return table("[[user_pools]]", **{"vm_size": "Standard_D4s_v5", **fields})
+
+
+def system_pool(**fields: object) -> str:
+    return table("[system_pool]", **{"name": "default", "vm_size": "Standard_D2s_v3", **fields})
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    toml: str
+    expected: tuple[str, ...]
+    file_name: str = "t.toml"
+
+
+CASES = [
+    # Shape, types and syntax (pydantic / tomllib).
+    Case(
+        "unknown-top-level-key",
+        VALID + 'locaton = "centralus"\n',
+        ("t.toml: locaton", "unknown key", "location"),
+    ),
+    Case(
+        "unknown-nested-key",
+        VALID + '[cluster]\nkubernetes_versoin = "1.34"\n',
+        ("cluster.kubernetes_versoin", "unknown key", "kubernetes_version"),
+    ),
+    Case(
+        "wrong-type-bool",
+        VALID + '[cluster]\noidc_issuer_enabled = "yes"\n',
+        ('cluster.oidc_issuer_enabled = "yes"', "valid boolean"),
+    ),
+    Case(
+        "wrong-type-int",
+        VALID + '[[user_pools]]\nname = "gpu"\nvm_size = "Standard_D4s_v5"\nnode_count = "3"\n',
+        ('user_pools[0].node_count = "3"', "valid integer"),
+    ),
+    Case("invalid-toml", 'prefix = "unterminated\n', ("t.toml: not valid TOML", "line 1")),
+    Case("missing-prefix", 'location = "centralus"\n', ("t.toml: prefix", "required key is missing")),
+    Case(
+        "two-system-pools",
+        VALID + '[[system_pool]]\nname = "a"\nvm_size = "Standard_D2s_v3"\n' * 2,
+        ("system_pool", "write [system_pool] once, as a table"),
+    ),
+    Case("bad-file-name", VALID, ("Prod.toml", "name the file"), file_name="Prod.toml"),
+    Case(
+        "gpu-driver-case",
+        VALID + GPU_POOL + 'gpu_driver = "install"\ntaints = ["sku=gpu:NoSchedule"]\n',
+        ('user_pools[0].gpu_driver = "install"', "'Install'"),
+    ),
+    # Kubernetes version.
+    Case(
+        "version-format",
+        VALID + '[cluster]\nkubernetes_version = "1.34.x"\n',
+        ("cluster.kubernetes_version", "MAJOR.MINOR"),
+    ),
+    Case(
+        "version-v-prefix",
+        VALID + '[cluster]\nkubernetes_version = "v1.34"\n',
+        ('"v1.34"', "MAJOR.MINOR.PATCH"),
+    ),
+    Case(
+        "version-below-floor",
+        VALID + '[cluster]\nkubernetes_version = "1.33.5"\n',
+        ('"1.33.5"', "1.34 or newer"),
+    ),
+    # Istio revisions.
+    Case(
+        "istio-format", VALID + '[istio]\nrevisions = ["1.28"]\n', ('istio.revisions[0] = "1.28"', "asm-1-NN")
+    ),
+    Case(
+        "istio-too-many",
+        VALID + '[istio]\nrevisions = ["asm-1-27", "asm-1-28", "asm-1-29"]\n',
+        ("istio.revisions", "at most 2 revisions"),
+    ),
+    Case(
+        "istio-duplicate",
+        VALID + '[istio]\nrevisions = ["asm-1-28", "asm-1-28"]\n',
+        ("istio.revisions", "duplicate revisions: asm-1-28"),
+    ),
+    Case(
+        "istio-unknown",
+        VALID + '[istio]\nrevisions = ["asm-1-99"]\n',
+        ('istio.revisions[0] = "asm-1-99"', "unknown revision", "asm-1-26, asm-1-27, asm-1-28"),
+    ),
+    Case(
+        "istio-incompatible",
+        VALID + '[cluster]\nkubernetes_version = "1.36.0"\n[istio]\nrevisions = ["asm-1-28"]\n',
+        ('istio.revisions[0] = "asm-1-28"', "supports Kubernetes 1.30-1.35, not 1.36"),
+    ),
+    # Node pools.
+    Case(
+        "pool-name-uppercase",
+        VALID
+        + user_pool(name="GPU", temporary_name_for_rotation="gputemp", node_count=1, auto_scaling=False),
+        ('user_pools[0].name = "GPU"', "lowercase letters and digits"),
+    ),
+    Case(
+        "pool-name-too-long",
+        VALID + user_pool(name="gpupoolnumber1", temporary_name_for_rotation="tmp", min_count=1, max_count=2),
+        ("user_pools[0].name", "1-12"),
+    ),
+    Case(
+        "pool-name-leading-digit",
+        VALID + user_pool(name="1gpu", temporary_name_for_rotation="tmp", min_count=1, max_count=2),
+        ('user_pools[0].name = "1gpu"', "starting with a letter"),
+    ),
+    Case(
+        "rotation-name-too-long",
+        VALID + user_pool(name="gpupool12345", min_count=1, max_count=2),
+        ('user_pools[0].temporary_name_for_rotation = "gpupool12345temp"', "set it explicitly"),
+    ),
+    Case(
+        "pool-name-duplicate",
+        VALID + user_pool(name="default", temporary_name_for_rotation="tmp", min_count=1, max_count=2),
+        ('user_pools[0].name = "default"', "unique", "system_pool.name"),
+    ),
+    Case(
+        "rotation-name-duplicate",
+        VALID + user_pool(name="gpu", temporary_name_for_rotation="defaulttemp", min_count=1, max_count=2),
+        ("user_pools[0].temporary_name_for_rotation", "unique", "system_pool.temporary_name_for_rotation"),
+    ),
+    Case(
+        "zone-unknown",
+        VALID + system_pool(min_count=2, max_count=5, zones=["4"]),
+        ('system_pool.zones = ["4"]', "'1', '2', '3'"),
+    ),
+    Case(
+        "min-above-max",
+        VALID + GPU_POOL.replace("min_count = 0", "min_count = 3") + 'taints = ["sku=gpu:NoSchedule"]\n',
+        ("user_pools[0].min_count = 3", "must not exceed max_count (2)"),
+    ),
+    Case(
+        "node-count-outside",
+        VALID + GPU_POOL + 'node_count = 5\ntaints = ["sku=gpu:NoSchedule"]\n',
+        ("user_pools[0].node_count = 5", "between min_count (0) and max_count (2)"),
+    ),
+    Case(
+        "max-above-1000",
+        VALID + GPU_POOL.replace("max_count = 2", "max_count = 1001") + 'taints = ["sku=gpu:NoSchedule"]\n',
+        ("user_pools[0].max_count = 1001", "at most 1000"),
+    ),
+    Case(
+        "negative-min",
+        VALID + GPU_POOL.replace("min_count = 0", "min_count = -1") + 'taints = ["sku=gpu:NoSchedule"]\n',
+        ("user_pools[0].min_count = -1", "0 or more"),
+    ),
+    Case(
+        "system-min-zero",
+        VALID
+        + '[system_pool]\nname = "default"\nvm_size = "Standard_D2s_v3"\nmin_count = 0\nmax_count = 3\n',
+        ("system_pool.min_count = 0", "at least one node"),
+    ),
+    Case(
+        "min-without-autoscaling",
+        VALID + system_pool(auto_scaling=False, node_count=2, min_count=1),
+        ("system_pool.min_count = 1", "only with auto_scaling = true"),
+    ),
+    Case(
+        "no-count-without-autoscaling",
+        VALID + '[system_pool]\nname = "default"\nvm_size = "Standard_D2s_v3"\nauto_scaling = false\n',
+        ("system_pool.node_count", "set node_count"),
+    ),
+    Case(
+        "autoscaling-without-max",
+        VALID + '[system_pool]\nname = "default"\nvm_size = "Standard_D2s_v3"\nmin_count = 1\n',
+        ("system_pool.max_count", "needs min_count and max_count"),
+    ),
+    Case(
+        "vm-size-form",
+        VALID + '[system_pool]\nname = "default"\nvm_size = "D4s_v5"\nmin_count = 1\nmax_count = 2\n',
+        ('system_pool.vm_size = "D4s_v5"', "Standard_D4ds_v5"),
+    ),
+    Case(
+        "malformed-taint",
+        VALID + GPU_POOL + 'taints = ["sku=gpu"]\n',
+        ('user_pools[0].taints[0] = "sku=gpu"', "key=value:effect"),
+    ),
+    Case(
+        "system-pool-taint",
+        VALID + system_pool(min_count=1, max_count=2, taints=["a=b:NoSchedule"]),
+        ("system_pool.taints", "only_critical_addons"),
+    ),
+    # Names derived from prefix and location.
+    Case(
+        "location-spaces",
+        'prefix = "aks-t"\nlocation = "Central US"\n',
+        ('location = "Central US"', "short name in lowercase"),
+    ),
+    Case(
+        "prefix-characters",
+        'prefix = "AKS_T"\n',
+        ('prefix = "AKS_T"', "lowercase letters, digits and hyphens"),
+    ),
+    Case(
+        "cluster-name-too-long",
+        f'prefix = "{"a" * 60}"\n',
+        ("cluster name", "1-63", "shorten prefix or location"),
+    ),
+    Case(
+        "dns-prefix-too-long",
+        f'prefix = "{"a" * 45}"\n',
+        ("DNS prefix", "1-54", "shorten prefix or location"),
+    ),
+    Case(
+        "dce-name-too-long",
+        f'prefix = "{"a" * 30}"\n',
+        ("data collection endpoint name", "48 characters", "3-44"),
+    ),
+    Case(
+        "workspace-name-too-long",
+        f'prefix = "{"a" * 31}"\n',
+        ("monitor workspace name", "45 characters", "4-44"),
+    ),
+    Case(
+        "dcr-name-too-long",
+        f'prefix = "{"a" * 40}"\n',
+        ("data collection rule name", "67 characters", "1-64"),
+    ),
+    # Identity and GPU combinations.
+    Case(
+        "kaito-without-oidc",
+        VALID + "[cluster]\noidc_issuer_enabled = false\nworkload_identity_enabled = false\n",
+        ("cluster.kaito_enabled = true", "needs the OIDC issuer"),
+    ),
+    Case(
+        "workload-identity-without-oidc",
+        VALID + "[cluster]\noidc_issuer_enabled = false\nkaito_enabled = false\n",
+        ("cluster.workload_identity_enabled = true", "needs the OIDC issuer"),
+    ),
+    Case(
+        "gpu-size-without-taint",
+        VALID + GPU_POOL,
+        ("user_pools[0].taints = []", "is a GPU size", "sku=gpu:NoSchedule"),
+    ),
+    Case(
+        "gpu-taint-on-cpu-size",
+        VALID
+        + GPU_POOL.replace("Standard_NC24ads_A100_v4", "Standard_D16s_v5")
+        + 'taints = ["sku=gpu:NoSchedule"]\n',
+        ("has no GPU", "remove the GPU taint"),
+    ),
+    # Tags.
+    Case("tag-key-too-long", VALID + f'[tags]\n{"k" * 513} = "v"\n', ("tag keys have 1-512 characters",)),
+    Case(
+        "tag-value-too-long",
+        VALID + f'[tags]\nOwner = "{"v" * 257}"\n',
+        ("tags.Owner", "at most 256 characters"),
+    ),
+    Case(
+        "tag-key-forbidden-character",
+        VALID + '[tags]\n"cost<center" = "x"\n',
+        ("tags.cost<center", "may not contain <"),
+    ),
+    Case(
+        "pool-tag-key-forbidden",
+        VALID + GPU_POOL + 'taints = ["sku=gpu:NoSchedule"]\ntags = { "a%b" = "x" }\n',
+        ("user_pools[0].tags.a%b", "may not contain %"),
+    ),
+    # Backend.
+    Case(
+        "backend-unknown-type",
+        VALID + '[backend]\ntype = "s3"\n',
+        ("backend", "unknown backend type", "'local', 'azurerm'"),
+    ),
+    Case(
+        "backend-missing-keys",
+        VALID + '[backend]\ntype = "azurerm"\nresource_group_name = "rg"\n',
+        ("backend.storage_account_name", "required key is missing"),
+    ),
+]
+
+
+def run_app(
+    directory: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, Path]:
+    out = directory.parent / "cdktf.out"
+    monkeypatch.setenv("CDKTF_OUTDIR", str(out))
+    monkeypatch.delenv("CDKTF_ENV", raising=False)
+    code = main.main(["--environments", str(directory)])
+    return code, capsys.readouterr().err, out
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 30
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_file_is_refused(case: Case, tmp_path: Path, capsys, monkeypatch) -> None:
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / case.file_name).write_text(case.toml)
+    code, stderr, out = run_app(environments, capsys, monkeypatch)
+    assert code == 2, stderr
+    assert "nothing was synthesized" in stderr
+    for words in case.expected:
+        assert words in stderr, f"{words!r} not in:\n{stderr}"
+    assert not out.exists()
+
+
+def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path, capsys, monkeypatch) -> None:
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "a.toml").write_text(
+        VALID + '[cluster]\nkubernetes_version = "1.30"\n[istio]\nrevisions = ["asm-1-99"]\n'
+    )
+    (environments / "b.toml").write_text(VALID + 'locaton = "x"\n')
+    (environments / "c.toml").write_text(VALID)
+    code, stderr, _ = run_app(environments, capsys, monkeypatch)
+    assert code == 2
+    assert "3 settings problem(s)" in stderr
+    assert "a.toml: cluster.kubernetes_version" in stderr
+    assert "a.toml: istio.revisions[0]" in stderr
+    assert "b.toml: locaton" in stderr
+    assert "c.toml" not in stderr
+
+
+def test_existing_output_is_left_as_it_was(tmp_path: Path, capsys, monkeypatch) -> None:
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "bad.toml").write_text(VALID + "[cluster]\noidc_issuer_enabled = false\n")
+    out = tmp_path / "cdktf.out"
+    (out / "stacks" / "ai-conformant-aks-bad").mkdir(parents=True)
+    previous = out / "stacks" / "ai-conformant-aks-bad" / "cdk.tf.json"
+    previous.write_text('{"previous": true}')
+    code, _, _ = run_app(environments, capsys, monkeypatch)
+    assert code == 2
+    assert previous.read_text() == '{"previous": true}'
+    assert sorted(path.name for path in out.rglob("*")) == ["ai-conformant-aks-bad", "cdk.tf.json", "stacks"]
+
+
+def test_unknown_environment_is_named(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CDKTF_ENV", "staging")
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    code = main.main(["--check"])
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert "environments/staging.toml: no such environment; known: dev, prod" in stderr

@@ -1,0 +1,126 @@
+"""Property-based tests: any valid settings synthesize, and breaking one constraint is caught."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aks_platform.settings import EnvironmentSettings
+from aks_platform.validation import check_environment, istio_compatibility
+
+Document = dict[str, Any]
+
+POOL_NAMES = st.from_regex(r"[a-z][a-z0-9]{0,7}", fullmatch=True)
+TAG_KEYS = st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,20}", fullmatch=True)
+TAG_VALUES = st.text(alphabet=st.characters(codec="ascii", categories=["L", "N"]), max_size=30)
+
+
+@st.composite
+def scaling(draw: st.DrawFn, *, floor: int) -> Document:
+    if draw(st.booleans()):
+        low = draw(st.integers(floor, 20))
+        high = draw(st.integers(low, 1000))
+        fields: Document = {"min_count": low, "max_count": high}
+        if draw(st.booleans()):
+            fields["node_count"] = draw(st.integers(low, high))
+        return fields
+    return {"auto_scaling": False, "node_count": draw(st.integers(max(floor, 1), 1000))}
+
+
+@st.composite
+def valid_documents(draw: st.DrawFn) -> Document:
+    """An environment file's content that every rule accepts."""
+    table = istio_compatibility()
+    revision = draw(st.sampled_from(sorted(table)))
+    low, high = table[revision]
+    minor = draw(st.integers(max(low[1], 34), high[1]))
+    version = f"1.{minor}" + draw(st.sampled_from(["", ".0", ".2", ".11"]))
+    names = draw(st.lists(POOL_NAMES, min_size=1, max_size=4, unique=True))
+    system_name, *user_names = names
+    user_pools = []
+    for name in user_names:
+        gpu = draw(st.booleans())
+        pool: Document = {
+            "name": name,
+            "vm_size": "Standard_NC24ads_A100_v4" if gpu else "Standard_D8s_v5",
+            "zones": draw(st.lists(st.sampled_from(["1", "2", "3"]), unique=True)),
+            **draw(scaling(floor=0)),
+        }
+        if gpu:
+            pool["taints"] = ["sku=gpu:NoSchedule"]
+            pool["gpu_driver"] = "Install"
+        user_pools.append(pool)
+    return {
+        "prefix": draw(st.from_regex(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", fullmatch=True)),
+        "location": draw(st.sampled_from(["centralus", "eastus2", "westeurope", "swedencentral"])),
+        "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=4)),
+        "cluster": {"kubernetes_version": version},
+        "istio": {"revisions": [revision]},
+        "system_pool": {"name": system_name, "vm_size": "Standard_D4ds_v5", **draw(scaling(floor=1))},
+        "user_pools": user_pools,
+    }
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=valid_documents())
+def test_any_valid_settings_synthesize(document: Document) -> None:
+    from cdktf import Testing
+
+    from aks_platform.stacks import build_stacks
+
+    settings_ = EnvironmentSettings.model_validate(document)
+    assert check_environment("prop", settings_) == []
+    stacks = build_stacks(Testing.app(), {"prop": settings_})
+    stack = json.loads(Testing.synth(stacks["prop"].cluster))
+    cluster = stack["resource"]["azurerm_kubernetes_cluster"]["aks"]
+    assert cluster["name"] == f"{document['prefix']}-{document['location']}"
+    assert cluster["kubernetes_version"] == document["cluster"]["kubernetes_version"]
+    assert cluster["default_node_pool"]["name"] == document["system_pool"]["name"]
+    pools = stack["resource"].get("azurerm_kubernetes_cluster_node_pool", {})
+    assert sorted(pool["name"] for pool in pools.values()) == sorted(
+        pool["name"] for pool in document["user_pools"]
+    )
+
+
+def _set(path: str, value: Any) -> Callable[[Document], Document]:
+    """A mutation that sets one key (dotted path; digits index lists)."""
+
+    def apply(document: Document) -> Document:
+        copy = json.loads(json.dumps(document))
+        target: Any = copy
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target.setdefault(part, {})
+        target[last] = value
+        return copy
+
+    return apply
+
+
+BREAKERS: dict[str, tuple[Callable[[Document], Document], str]] = {
+    "version below floor": (_set("cluster.kubernetes_version", "1.33"), "cluster.kubernetes_version"),
+    "version malformed": (_set("cluster.kubernetes_version", "latest"), "cluster.kubernetes_version"),
+    "istio revision unknown": (_set("istio.revisions", ["asm-1-12"]), "istio.revisions[0]"),
+    "istio revisions duplicated": (_set("istio.revisions", ["asm-1-28", "asm-1-28"]), "istio.revisions"),
+    "system pool name upper": (_set("system_pool.name", "System"), "system_pool.name"),
+    "system pool zone": (_set("system_pool.zones", ["0"]), "system_pool.zones"),
+    "system pool vm size": (_set("system_pool.vm_size", "D4"), "system_pool.vm_size"),
+    "location with space": (_set("location", "east us"), "location"),
+    "prefix too long": (_set("prefix", "p" * 50), "prefix"),
+    "oidc off": (_set("cluster.oidc_issuer_enabled", False), "cluster.kaito_enabled"),
+    "tag key slash": (_set("tags", {"a/b": "c"}), "tags.a/b"),
+    "tag value long": (_set("tags", {"a": "v" * 300}), "tags.a"),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=valid_documents(), breaker=st.sampled_from(sorted(BREAKERS)))
+def test_breaking_one_constraint_is_caught(document: Document, breaker: str) -> None:
+    mutate, key = BREAKERS[breaker]
+    settings_ = EnvironmentSettings.model_validate(mutate(document))
+    problems = check_environment("prop", settings_)
+    assert key in {problem.key for problem in problems}, (breaker, problems)
