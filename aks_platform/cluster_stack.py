@@ -23,6 +23,7 @@ from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings
 from constructs import Construct
 from constructs.aks_cluster import AksCluster, AksClusterProps
 from constructs.azapi import AzapiProvider
+from constructs.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
 from constructs.managed_prometheus import ManagedPrometheus, ManagedPrometheusProps
 from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
@@ -60,6 +61,20 @@ class ClusterStack(TerraformStack):
         client = DataAzurermClientConfig(self, "current")
         client.override_logical_id("current")
 
+        insights = None
+        if settings.container_insights.enabled:
+            insights = ContainerInsights(
+                self,
+                "container-insights",
+                ContainerInsightsProps(
+                    name=naming.log_analytics_workspace,
+                    location=settings.location,
+                    resource_group_name=resource_group.string_value,
+                    retention_in_days=settings.container_insights.retention_in_days,
+                    tags=settings.tags,
+                ),
+            )
+
         depends_on = []
         if settings.preview_features.names:
             features = PreviewFeatures(
@@ -86,6 +101,7 @@ class ClusterStack(TerraformStack):
                 istio=settings.istio,
                 managed_prometheus=settings.managed_prometheus,
                 tags=settings.tags,
+                log_analytics_workspace_id=insights.workspace_id if insights else None,
                 depends_on=depends_on,
             ),
         )

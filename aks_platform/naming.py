@@ -50,6 +50,10 @@ class Naming:
     def data_collection_rule_association(self) -> str:
         return f"amdca-{self.prefix}-{self.location}"
 
+    @property
+    def log_analytics_workspace(self) -> str:
+        return f"log-{self.prefix}-{self.location}"
+
     def rule_group(self, group: str) -> str:
         return f"{group}-{self.cluster}"
 

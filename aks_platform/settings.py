@@ -46,20 +46,73 @@ class NodePoolSettings(Settings):
     tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     only_critical_addons: StrictBool = False
     upgrade: UpgradeSettings = UpgradeSettings()
+    # Hardening (unset = provider default, as main.tf had it).
+    max_pods: StrictInt | None = None
+    os_disk_type: Literal["Managed", "Ephemeral"] | None = None
+    os_disk_size_gb: StrictInt | None = None
+    host_encryption: StrictBool = False
 
     @property
     def rotation_name(self) -> str:
         return self.temporary_name_for_rotation or f"{self.name}temp"
 
 
+class EntraIdRbacSettings(Settings):
+    """Microsoft Entra ID sign-in for the cluster, with Azure RBAC for Kubernetes authorization."""
+
+    azure_rbac_enabled: StrictBool = True
+    admin_group_object_ids: tuple[StrictStr, ...] = ()
+    # Defaults to the tenant of the deploying identity.
+    tenant_id: StrictStr | None = None
+
+
+class NetworkSettings(Settings):
+    """The cluster network profile (unset keeps AKS's default, as main.tf did)."""
+
+    plugin: Literal["azure", "kubenet", "none"] = "azure"
+    plugin_mode: Literal["overlay"] | None = "overlay"
+    data_plane: Literal["azure", "cilium"] | None = "cilium"
+    policy: Literal["azure", "calico", "cilium"] | None = "cilium"
+
+
+class KeyVaultSecretsProviderSettings(Settings):
+    """The Secrets Store CSI driver add-on for Azure Key Vault."""
+
+    secret_rotation_enabled: StrictBool = True
+    rotation_interval: StrictStr = "2m"
+
+
+class WorkloadAutoscalerSettings(Settings):
+    """Pod autoscaling add-ons: KEDA (event-driven) and the vertical pod autoscaler."""
+
+    keda: StrictBool = False
+    vertical_pod_autoscaler: StrictBool = False
+
+
 class ClusterSettings(Settings):
-    """The managed cluster itself: version, identity and the AI toolchain operator."""
+    """The managed cluster: version, identity, the AI toolchain operator and hardening."""
 
     kubernetes_version: StrictStr = "1.34.2"
     oidc_issuer_enabled: StrictBool = True
     workload_identity_enabled: StrictBool = True
     kaito_enabled: StrictBool = True
     local_account_disabled: StrictBool = False
+    # Hardening; every default below leaves the attribute unset, as main.tf did.
+    sku_tier: Literal["Free", "Standard", "Premium"] | None = None
+    cost_analysis_enabled: StrictBool = False
+    automatic_upgrade_channel: Literal["none", "patch", "rapid", "stable", "node-image"] | None = None
+    node_os_upgrade_channel: Literal["None", "Unmanaged", "SecurityPatch", "NodeImage"] | None = None
+    entra_id_rbac: EntraIdRbacSettings | None = None
+    azure_policy_enabled: StrictBool = False
+    network: NetworkSettings | None = None
+    api_server_authorized_ip_ranges: tuple[StrictStr, ...] = ()
+    private_cluster_enabled: StrictBool = False
+    # An existing disk encryption set (customer-managed key) for OS and data disks.
+    disk_encryption_set_id: StrictStr | None = None
+    key_vault_secrets_provider: KeyVaultSecretsProviderSettings | None = None
+    image_cleaner_enabled: StrictBool = False
+    image_cleaner_interval_hours: StrictInt = 48
+    workload_autoscaler: WorkloadAutoscalerSettings = WorkloadAutoscalerSettings()
 
 
 class IstioSettings(Settings):
@@ -94,6 +147,13 @@ class ManagedPrometheusSettings(Settings):
     # Kubernetes label and annotation keys that kube-state-metrics may export (allowlists).
     labels_allowed: tuple[StrictStr, ...] = ()
     annotations_allowed: tuple[StrictStr, ...] = ()
+
+
+class ContainerInsightsSettings(Settings):
+    """Container Insights: the monitoring add-on, logging to a Log Analytics workspace of the stack."""
+
+    enabled: StrictBool = False
+    retention_in_days: StrictInt = 30
 
 
 class LocalBackendSettings(Settings):
@@ -156,4 +216,5 @@ class EnvironmentSettings(Settings):
     preview_features: PreviewFeatureSettings = PreviewFeatureSettings()
     gateway_api: GatewayApiSettings = GatewayApiSettings()
     managed_prometheus: ManagedPrometheusSettings = ManagedPrometheusSettings()
+    container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
     backend: BackendSettings = LocalBackendSettings()

@@ -8,6 +8,7 @@ with the key path to fix and a message that says what is allowed.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ NAME_LIMITS = {
     "monitor workspace": (4, 44),
     "data collection endpoint": (3, 44),
     "data collection rule": (1, 64),
+    "Log Analytics workspace": (4, 63),
 }
 CLUSTER_NAME_MAX = 63
 DNS_PREFIX_MAX = 54
@@ -51,6 +53,15 @@ VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
 TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
 MAX_SURGE = re.compile(r"^([1-9][0-9]*%?|100%)$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+DISK_ENCRYPTION_SET_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+"
+    r"/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+$"
+)
+ROTATION_INTERVAL = re.compile(r"^[1-9][0-9]*[smh]$")
+MAX_PODS = (10, 250)
+IMAGE_CLEANER_HOURS = (24, 2160)
+LOG_RETENTION_DAYS = (30, 730)
 
 
 # Marks a problem that has no value to show (a missing key, an unreadable file).
@@ -90,6 +101,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
     return [
         *_check_names(name, settings),
         *_check_cluster(settings),
+        *_check_hardening(settings),
         *_check_istio(settings),
         *_check_pools(settings),
         *_check_tags("tags", settings.tags),
@@ -126,13 +138,15 @@ def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Pr
             f"the DNS prefix {naming.dns_prefix!r} ({len(naming.dns_prefix)} characters) must be "
             f"1-{DNS_PREFIX_MAX} letters, digits or '-'; {shorten}",
         )
-    if not settings.managed_prometheus.enabled:
-        return
-    derived = {
-        "monitor workspace": naming.monitor_workspace,
-        "data collection endpoint": naming.data_collection_endpoint,
-        "data collection rule": naming.data_collection_rule,
-    }
+    derived = {}
+    if settings.managed_prometheus.enabled:
+        derived = {
+            "monitor workspace": naming.monitor_workspace,
+            "data collection endpoint": naming.data_collection_endpoint,
+            "data collection rule": naming.data_collection_rule,
+        }
+    if settings.container_insights.enabled:
+        derived["Log Analytics workspace"] = naming.log_analytics_workspace
     for what, derived_name in derived.items():
         low, high = NAME_LIMITS[what]
         if not low <= len(derived_name) <= high:
@@ -170,6 +184,105 @@ def _check_cluster(settings: EnvironmentSettings) -> Iterator[Problem]:
                     enabled,
                     f"{what} needs the OIDC issuer: set cluster.oidc_issuer_enabled = true or {key} = false",
                 )
+
+
+def _check_hardening(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """Combinations Azure refuses, and formats it would reject at deploy time."""
+    cluster = settings.cluster
+    if cluster.local_account_disabled and cluster.entra_id_rbac is None:
+        yield Problem(
+            "cluster.local_account_disabled",
+            True,
+            "without local accounts nobody can sign in: add [cluster.entra_id_rbac] with "
+            "admin_group_object_ids, or set local_account_disabled = false",
+        )
+    if cluster.entra_id_rbac is not None:
+        for index, group in enumerate(cluster.entra_id_rbac.admin_group_object_ids):
+            if not GUID.match(group):
+                yield Problem(
+                    f"cluster.entra_id_rbac.admin_group_object_ids[{index}]",
+                    group,
+                    "use the Entra ID group's object id, a GUID",
+                )
+        tenant = cluster.entra_id_rbac.tenant_id
+        if tenant is not None and not GUID.match(tenant):
+            yield Problem("cluster.entra_id_rbac.tenant_id", tenant, "use the tenant id, a GUID")
+    if cluster.cost_analysis_enabled and cluster.sku_tier in (None, "Free"):
+        yield Problem(
+            "cluster.cost_analysis_enabled",
+            True,
+            'cost analysis needs sku_tier "Standard" or "Premium"; the Free tier refuses it',
+        )
+    if cluster.automatic_upgrade_channel == "node-image" and cluster.node_os_upgrade_channel not in (
+        None,
+        "NodeImage",
+    ):
+        yield Problem(
+            "cluster.node_os_upgrade_channel",
+            cluster.node_os_upgrade_channel,
+            'with automatic_upgrade_channel = "node-image" it must be "NodeImage"',
+        )
+    network = cluster.network
+    if network is not None:
+        if network.data_plane == "cilium" and network.policy != "cilium":
+            yield Problem(
+                "cluster.network.policy",
+                network.policy,
+                'the Cilium data plane enforces policy itself: set policy = "cilium"',
+            )
+        if network.policy == "cilium" and network.data_plane != "cilium":
+            yield Problem(
+                "cluster.network.data_plane",
+                network.data_plane,
+                'Cilium network policy needs data_plane = "cilium"',
+            )
+        if network.plugin_mode == "overlay" and network.plugin != "azure":
+            yield Problem("cluster.network.plugin", network.plugin, 'overlay mode needs plugin = "azure"')
+    if cluster.private_cluster_enabled and cluster.api_server_authorized_ip_ranges:
+        yield Problem(
+            "cluster.api_server_authorized_ip_ranges",
+            list(cluster.api_server_authorized_ip_ranges),
+            "a private cluster has no public API server to restrict: remove the ranges or set "
+            "private_cluster_enabled = false",
+        )
+    for index, cidr in enumerate(cluster.api_server_authorized_ip_ranges):
+        key = f"cluster.api_server_authorized_ip_ranges[{index}]"
+        try:
+            network_range = ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            yield Problem(key, cidr, "use an IPv4 CIDR range such as 203.0.113.0/24")
+            continue
+        if network_range.prefixlen == 0:
+            yield Problem(key, cidr, "0.0.0.0/0 allows every address; list the ranges that need access")
+    if cluster.disk_encryption_set_id is not None and not DISK_ENCRYPTION_SET_ID.match(
+        cluster.disk_encryption_set_id
+    ):
+        yield Problem(
+            "cluster.disk_encryption_set_id",
+            cluster.disk_encryption_set_id,
+            "use the resource id of a disk encryption set: /subscriptions/<id>/resourceGroups/<rg>"
+            "/providers/Microsoft.Compute/diskEncryptionSets/<name>",
+        )
+    secrets = cluster.key_vault_secrets_provider
+    if secrets is not None and not ROTATION_INTERVAL.match(secrets.rotation_interval):
+        yield Problem(
+            "cluster.key_vault_secrets_provider.rotation_interval",
+            secrets.rotation_interval,
+            "use a duration such as 2m or 1h",
+        )
+    low, high = IMAGE_CLEANER_HOURS
+    if cluster.image_cleaner_enabled and not low <= cluster.image_cleaner_interval_hours <= high:
+        yield Problem(
+            "cluster.image_cleaner_interval_hours",
+            cluster.image_cleaner_interval_hours,
+            f"use {low}-{high} hours",
+        )
+    low, high = LOG_RETENTION_DAYS
+    insights = settings.container_insights
+    if insights.enabled and not low <= insights.retention_in_days <= high:
+        yield Problem(
+            "container_insights.retention_in_days", insights.retention_in_days, f"use {low}-{high} days"
+        )
 
 
 def _check_istio(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -249,6 +362,11 @@ def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[P
             pool.upgrade.max_surge,
             "use a node count such as 1 or a percentage such as 10%",
         )
+    low, high = MAX_PODS
+    if pool.max_pods is not None and not low <= pool.max_pods <= high:
+        yield Problem(f"{key}.max_pods", pool.max_pods, f"use {low}-{high} pods per node")
+    if pool.os_disk_size_gb is not None and not 30 <= pool.os_disk_size_gb <= 2048:
+        yield Problem(f"{key}.os_disk_size_gb", pool.os_disk_size_gb, "use 30-2048 GB")
     for field in ("drain_timeout_in_minutes", "node_soak_duration_in_minutes"):
         if getattr(pool.upgrade, field) < 0:
             yield Problem(f"{key}.upgrade.{field}", getattr(pool.upgrade, field), "use 0 or more")

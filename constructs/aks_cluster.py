@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesCluster,
+    KubernetesClusterApiServerAccessProfile,
+    KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl,
     KubernetesClusterDefaultNodePool,
     KubernetesClusterDefaultNodePoolUpgradeSettings,
     KubernetesClusterIdentity,
+    KubernetesClusterKeyVaultSecretsProvider,
     KubernetesClusterMonitorMetrics,
+    KubernetesClusterNetworkProfile,
+    KubernetesClusterOmsAgent,
     KubernetesClusterServiceMeshProfile,
+    KubernetesClusterWorkloadAutoscalerProfile,
 )
 
 from aks_platform.settings import (
@@ -40,6 +46,8 @@ class AksClusterProps:
     istio: IstioSettings
     managed_prometheus: ManagedPrometheusSettings
     tags: dict[str, str]
+    # Log Analytics workspace for Container Insights; None leaves the add-on off.
+    log_analytics_workspace_id: str | None = None
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 
@@ -52,9 +60,13 @@ def upgrade_settings_block(upgrade: UpgradeSettings) -> dict[str, object]:
     }
 
 
-def scaling_fields(pool: NodePoolSettings) -> dict[str, object]:
-    """node_count / autoscaling fields shared by the default pool and user pools."""
+def pool_fields(pool: NodePoolSettings) -> dict[str, object]:
+    """Fields the default pool and user pools share, with unset settings left out of the JSON."""
     return {
+        "max_pods": pool.max_pods,
+        "os_disk_type": pool.os_disk_type,
+        "os_disk_size_gb": pool.os_disk_size_gb,
+        "host_encryption_enabled": pool.host_encryption or None,
         "node_count": pool.node_count,
         "auto_scaling_enabled": pool.auto_scaling,
         "min_count": pool.min_count if pool.auto_scaling else None,
@@ -62,6 +74,77 @@ def scaling_fields(pool: NodePoolSettings) -> dict[str, object]:
         "zones": list(pool.zones) or None,
         "node_labels": dict(pool.labels) or None,
         "gpu_driver": pool.gpu_driver,
+    }
+
+
+def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None) -> dict[str, object]:
+    """Security and operations attributes; each stays out of the JSON until a setting asks for it."""
+    rbac = settings.entra_id_rbac
+    network = settings.network
+    secrets = settings.key_vault_secrets_provider
+    autoscaler = settings.workload_autoscaler
+    return {
+        "sku_tier": settings.sku_tier,
+        "cost_analysis_enabled": settings.cost_analysis_enabled or None,
+        "automatic_upgrade_channel": settings.automatic_upgrade_channel,
+        "node_os_upgrade_channel": settings.node_os_upgrade_channel,
+        "azure_policy_enabled": settings.azure_policy_enabled or None,
+        "private_cluster_enabled": settings.private_cluster_enabled or None,
+        "disk_encryption_set_id": settings.disk_encryption_set_id,
+        "image_cleaner_enabled": settings.image_cleaner_enabled or None,
+        "image_cleaner_interval_hours": (
+            settings.image_cleaner_interval_hours if settings.image_cleaner_enabled else None
+        ),
+        "azure_active_directory_role_based_access_control": (
+            KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl(
+                azure_rbac_enabled=rbac.azure_rbac_enabled,
+                admin_group_object_ids=list(rbac.admin_group_object_ids) or None,
+                tenant_id=rbac.tenant_id,
+            )
+            if rbac
+            else None
+        ),
+        "network_profile": (
+            KubernetesClusterNetworkProfile(
+                network_plugin=network.plugin,
+                network_plugin_mode=network.plugin_mode,
+                network_data_plane=network.data_plane,
+                network_policy=network.policy,
+            )
+            if network
+            else None
+        ),
+        "api_server_access_profile": (
+            KubernetesClusterApiServerAccessProfile(
+                authorized_ip_ranges=list(settings.api_server_authorized_ip_ranges)
+            )
+            if settings.api_server_authorized_ip_ranges
+            else None
+        ),
+        "key_vault_secrets_provider": (
+            KubernetesClusterKeyVaultSecretsProvider(
+                secret_rotation_enabled=secrets.secret_rotation_enabled,
+                secret_rotation_interval=secrets.rotation_interval,
+            )
+            if secrets
+            else None
+        ),
+        "oms_agent": (
+            KubernetesClusterOmsAgent(
+                log_analytics_workspace_id=log_analytics_workspace_id,
+                msi_auth_for_monitoring_enabled=True,
+            )
+            if log_analytics_workspace_id
+            else None
+        ),
+        "workload_autoscaler_profile": (
+            KubernetesClusterWorkloadAutoscalerProfile(
+                keda_enabled=autoscaler.keda,
+                vertical_pod_autoscaler_enabled=autoscaler.vertical_pod_autoscaler,
+            )
+            if autoscaler.keda or autoscaler.vertical_pod_autoscaler
+            else None
+        ),
     }
 
 
@@ -102,7 +185,7 @@ class AksCluster(Construct):
                     **upgrade_settings_block(pool.upgrade)
                 ),
                 tags=tags,
-                **scaling_fields(pool),
+                **pool_fields(pool),
             ),
             service_mesh_profile=(
                 KubernetesClusterServiceMeshProfile(
@@ -124,6 +207,7 @@ class AksCluster(Construct):
             ),
             tags=props.tags,
             depends_on=list(props.depends_on) or None,
+            **_hardening(settings, props.log_analytics_workspace_id),
         )
         self.resource.override_logical_id("aks")
 

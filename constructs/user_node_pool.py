@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 
 from aks_platform.settings import NodePoolSettings
 from constructs import Construct
-from constructs.aks_cluster import scaling_fields, upgrade_settings_block
+from constructs.aks_cluster import pool_fields, upgrade_settings_block
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class UserNodePool(Construct):
             node_taints=list(pool.taints) or None,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade)),
             tags={**props.tags, **pool.tags},
-            **scaling_fields(pool),
+            **pool_fields(pool),
         )
         self.resource.override_logical_id(f"node_pool_{pool.name}")
 

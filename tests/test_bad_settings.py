@@ -287,6 +287,58 @@ CASES = [
         VALID + GPU_POOL + 'taints = ["sku=gpu:NoSchedule"]\ntags = { "a%b" = "x" }\n',
         ("user_pools[0].tags.a%b", "may not contain %"),
     ),
+    # Hardening combinations Azure refuses.
+    Case(
+        "local-accounts-off-without-entra",
+        VALID + "[cluster]\nlocal_account_disabled = true\n",
+        ("cluster.local_account_disabled = true", "entra_id_rbac"),
+    ),
+    Case(
+        "admin-group-not-guid",
+        VALID + '[cluster.entra_id_rbac]\nadmin_group_object_ids = ["platform-admins"]\n',
+        ('admin_group_object_ids[0] = "platform-admins"', "GUID"),
+    ),
+    Case(
+        "cost-analysis-on-free-tier",
+        VALID + "[cluster]\ncost_analysis_enabled = true\n",
+        ("cluster.cost_analysis_enabled = true", "Free tier refuses it"),
+    ),
+    Case(
+        "cilium-data-plane-without-cilium-policy",
+        VALID + '[cluster.network]\ndata_plane = "cilium"\npolicy = "calico"\n',
+        ('cluster.network.policy = "calico"', 'set policy = "cilium"'),
+    ),
+    Case(
+        "overlay-without-azure-cni",
+        VALID + '[cluster.network]\nplugin = "kubenet"\ndata_plane = "azure"\npolicy = "calico"\n',
+        ('cluster.network.plugin = "kubenet"', "overlay mode"),
+    ),
+    Case(
+        "private-cluster-with-ip-ranges",
+        VALID
+        + '[cluster]\nprivate_cluster_enabled = true\napi_server_authorized_ip_ranges = ["203.0.113.0/24"]\n',
+        ("cluster.api_server_authorized_ip_ranges", "private cluster has no public API server"),
+    ),
+    Case(
+        "ip-range-not-cidr",
+        VALID + '[cluster]\napi_server_authorized_ip_ranges = ["203.0.113.0/33"]\n',
+        ('api_server_authorized_ip_ranges[0] = "203.0.113.0/33"', "CIDR"),
+    ),
+    Case(
+        "ip-range-everything",
+        VALID + '[cluster]\napi_server_authorized_ip_ranges = ["0.0.0.0/0"]\n',
+        ("allows every address",),
+    ),
+    Case(
+        "disk-encryption-set-id",
+        VALID + '[cluster]\ndisk_encryption_set_id = "des-prod"\n',
+        ('cluster.disk_encryption_set_id = "des-prod"', "diskEncryptionSets"),
+    ),
+    Case(
+        "max-pods-too-low",
+        VALID + system_pool(min_count=1, max_count=2, max_pods=5),
+        ("system_pool.max_pods = 5", "10-250"),
+    ),
     # Backend.
     Case(
         "backend-unknown-type",
