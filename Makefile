@@ -49,6 +49,9 @@ synth: install ## Validate settings, then synthesize every environment (ENV=name
 test: install ## Run the test suite (snapshots, assertions, promtool, checkov, CLI)
 	pytest
 
+scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
+	python -m aks_platform.security_scan cdktf.out
+
 lint: install ## ruff check
 	ruff check .
 
