@@ -51,6 +51,9 @@ def main(argv: list[str]) -> int:
         return 0
 
     # Imported only now: loading cdktf and the providers costs seconds that --check need not pay.
+    from aks_platform import provider_loader
+
+    provider_loader.install()
     from cdktf import App
 
     from aks_platform.stacks import build_stacks

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from aks_platform import provider_loader
 from aks_platform.environments import load_environments
 from aks_platform.settings import EnvironmentSettings
 
@@ -23,6 +24,9 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 # jsii starts `node` from PATH: use the Node 22 that package.json pins, as the Makefile does.
 if NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(NODE_BIN)):
     os.environ["PATH"] = f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# The suite synthesizes in-process; load only the provider modules it uses (as main.py does).
+provider_loader.install()
 
 Stack = dict[str, Any]
 

@@ -87,6 +87,7 @@ def _as_prometheus_rule_file(stack: Stack) -> dict:
     return {"groups": groups}
 
 
+@pytest.mark.subprocess
 def test_promtool_accepts_synthesized_rules(dev_stack: Stack, tmp_path: Path) -> None:
     promtool = shutil.which("promtool")
     if promtool is None:

@@ -29,6 +29,7 @@ def scans(tmp_path_factory: pytest.TempPathFactory, dev_stack: Stack, prod_stack
     return run_checkov(files)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_no_finding_outside_the_baseline(scans, environment: str) -> None:
     failed, passed = scans[environment]
@@ -37,6 +38,7 @@ def test_no_finding_outside_the_baseline(scans, environment: str) -> None:
     assert result.new == (), f"new checkov findings in {environment}: {result.new}"
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_no_stale_exception(scans, environment: str) -> None:
     failed, passed = scans[environment]
@@ -63,6 +65,7 @@ def test_dev_exceptions_are_all_parity_with_main_tf() -> None:
     assert all(entry.reason.startswith("parity with main.tf") for entry in baseline)
 
 
+@pytest.mark.subprocess
 def test_prod_hardening_turns_dev_findings_off(scans) -> None:
     """Everything dev accepts for parity, prod fixes, except the one reasoned exception."""
     prod_failed, _ = scans["prod"]

@@ -1,0 +1,165 @@
+"""The fast provider import: identical output, and a loud fallback if the packages ever change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import NODE_BIN
+from test_determinism import synth_into
+
+from aks_platform.provider_loader import (
+    DISABLE_VARIABLE,
+    NODE_PRELOAD,
+    FastProviderFinder,
+    LayoutChangedError,
+    trim_package_init,
+)
+
+PACKAGE_INIT = textwrap.dedent(
+    """
+    import jsii
+    from ._jsii import *
+
+    class Provider:
+        pass
+
+    publication.publish()
+
+    # Loading modules to ensure their types are registered with the jsii runtime library
+    from . import alpha
+    from . import beta
+    """
+)
+
+
+def make_package(root: Path, name: str, init: str, submodules: tuple[str, ...] = ("alpha", "beta")) -> Path:
+    package = root / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(init)
+    for submodule in submodules:
+        (package / submodule).mkdir()
+        (package / submodule / "__init__.py").write_text(f"NAME = {submodule!r}\n")
+    return package
+
+
+@pytest.mark.subprocess
+def test_fast_and_standard_imports_synthesize_identical_stacks(tmp_path: Path) -> None:
+    fast = synth_into(tmp_path / "fast")
+    standard = synth_into(tmp_path / "standard", {DISABLE_VARIABLE: "0"})
+    assert fast.keys() == standard.keys()
+    stacks = [name for name in fast if name.endswith("cdk.tf.json")]
+    assert len(stacks) >= 2
+    for name in fast:
+        assert fast[name] == standard[name], f"{name} differs between fast and standard import"
+
+
+def test_trim_removes_exactly_the_trailing_submodule_imports(tmp_path: Path) -> None:
+    package = make_package(tmp_path, "cdktf_cdktf_provider_demo", PACKAGE_INIT)
+    trimmed = trim_package_init(PACKAGE_INIT, package)
+    assert "from . import" not in trimmed
+    assert "from ._jsii import *" in trimmed
+    assert "publication.publish()" in trimmed
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda text: text.replace("from ._jsii import *\n", ""), "expected one"),
+        (lambda text: text.replace("from . import beta\n", ""), "do not match the folders"),
+        (lambda text: text + "x = 1\n", "no trailing block"),
+        (
+            lambda text: text.replace("import jsii\n", "import jsii\nfrom . import alpha\n"),
+            "outside the trailing block",
+        ),
+    ],
+    ids=["no-jsii-import", "missing-submodule-line", "code-after-imports", "stray-import"],
+)
+def test_layout_changes_are_detected(tmp_path: Path, change, reason: str) -> None:
+    package = make_package(tmp_path, "cdktf_cdktf_provider_demo", PACKAGE_INIT)
+    with pytest.raises(LayoutChangedError, match=reason):
+        trim_package_init(change(PACKAGE_INIT), package)
+
+
+def test_finder_falls_back_to_standard_import_with_a_warning(tmp_path: Path, monkeypatch) -> None:
+    broken = PACKAGE_INIT.replace("from ._jsii import *\n", "").replace("import jsii\n", "")
+    broken = broken.replace("publication.publish()\n", "")
+    make_package(tmp_path, "cdktf_cdktf_provider_changed", broken)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(RuntimeWarning, match="fast provider import off"):
+        spec = FastProviderFinder().find_spec("cdktf_cdktf_provider_changed", None)
+    assert spec is None  # the standard import system takes over
+
+
+def test_finder_leaves_other_packages_alone() -> None:
+    assert FastProviderFinder().find_spec("json", None) is None
+
+
+def test_finder_serves_a_trimmed_package(tmp_path: Path, monkeypatch) -> None:
+    init = PACKAGE_INIT.replace("import jsii\n", "").replace(
+        "from ._jsii import *\n", "from ._jsii import *\n"
+    )
+    package = make_package(tmp_path, "cdktf_cdktf_provider_lazy", init.replace("publication.publish()\n", ""))
+    (package / "_jsii").mkdir()
+    (package / "_jsii" / "__init__.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [FastProviderFinder(), *sys.meta_path])
+    import cdktf_cdktf_provider_lazy  # type: ignore[import-not-found]
+
+    assert "cdktf_cdktf_provider_lazy.alpha" not in sys.modules
+    from cdktf_cdktf_provider_lazy import alpha  # type: ignore[import-not-found]
+
+    assert alpha.NAME == "alpha"
+    assert "cdktf_cdktf_provider_lazy.beta" not in sys.modules
+    assert cdktf_cdktf_provider_lazy.Provider
+
+
+def run_node_with_preload(package_root: Path) -> tuple[dict, str]:
+    """What the script saw (modules loaded before and after first use) and Node's stderr."""
+    node = shutil.which("node", path=str(NODE_BIN)) or shutil.which("node")
+    assert node, "node is not installed"
+    script = (
+        "const index = require(process.argv[1]);"
+        "console.log(JSON.stringify({before: globalThis.loaded || [], "
+        "value: index.alpha.NAME, after: globalThis.loaded}));"
+    )
+    result = subprocess.run(
+        [node, f"--require={NODE_PRELOAD}", "-e", script, str(package_root / "lib" / "index.js")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout), result.stderr
+
+
+def make_node_package(root: Path, index: str) -> Path:
+    lib = root / "@cdktf" / "provider-demo" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "index.js").write_text(index)
+    for name in ("alpha", "beta"):
+        (lib / f"{name}.js").write_text(
+            f"(globalThis.loaded ||= []).push({name!r}); exports.NAME = {name!r};\n"
+        )
+    return lib.parent
+
+
+def test_node_preload_requires_modules_on_first_use(tmp_path: Path) -> None:
+    index = (
+        '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+        "exports.beta = exports.alpha = void 0;\n// generated by cdktf get\n"
+        'exports.alpha = require("./alpha");\nexports.beta = require("./beta");\n'
+    )
+    report, _ = run_node_with_preload(make_node_package(tmp_path, index))
+    assert report == {"before": [], "value": "alpha", "after": ["alpha"]}
+
+
+def test_node_preload_leaves_unknown_shapes_alone(tmp_path: Path) -> None:
+    index = 'exports.alpha = require("./alpha");\nexports.beta = require("./beta");\nmodule.x = 1;\n'
+    report, stderr = run_node_with_preload(make_node_package(tmp_path, index))
+    assert report["before"] == ["alpha", "beta"]
+    assert "loading every module" in stderr
