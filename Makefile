@@ -52,6 +52,9 @@ test: install ## Run the test suite (snapshots, assertions, promtool, checkov, C
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
 	python -m aks_platform.security_scan cdktf.out
 
+bench: install ## Benchmark synth against a plain cdktf+azurerm import; writes bench/results/<date>.json
+	python bench/run.py $(BENCH_ARGS)
+
 lint: install ## ruff check
 	ruff check .
 

@@ -65,7 +65,7 @@ def valid_documents(draw: st.DrawFn) -> Document:
     }
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=valid_documents())
 def test_any_valid_settings_synthesize(document: Document) -> None:
     from cdktf import Testing
@@ -117,7 +117,7 @@ BREAKERS: dict[str, tuple[Callable[[Document], Document], str]] = {
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(document=valid_documents(), breaker=st.sampled_from(sorted(BREAKERS)))
 def test_breaking_one_constraint_is_caught(document: Document, breaker: str) -> None:
     mutate, key = BREAKERS[breaker]
