@@ -6,20 +6,15 @@ one environment decide every value.
 
 from __future__ import annotations
 
-from cdktf import (
-    AzurermBackend,
-    LocalBackend,
-    TerraformOutput,
-    TerraformStack,
-    TerraformVariable,
-)
+from cdktf import TerraformOutput, TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from aks_platform.naming import Naming
 from aks_platform.recording_rules import load_recording_rule_groups
-from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings
+from aks_platform.settings import EnvironmentSettings
+from aks_platform.state_backend import configure_backend
 from constructs import Construct
 from constructs.aks_cluster import AksCluster, AksClusterProps
 from constructs.azapi import AzapiProvider
@@ -37,7 +32,7 @@ class ClusterStack(TerraformStack):
         super().__init__(scope, naming.stack)
         self.naming = naming
         self.settings = settings
-        self._configure_backend()
+        configure_backend(self, settings.backend, naming, naming.stack)
 
         # Subscriptions here register resource providers out of band; azurerm must not try.
         AzurermProvider(
@@ -143,20 +138,6 @@ class ClusterStack(TerraformStack):
             )
 
         self._outputs()
-
-    def _configure_backend(self) -> None:
-        backend = self.settings.backend
-        if isinstance(backend, AzurermBackendSettings):
-            AzurermBackend(
-                self,
-                resource_group_name=backend.resource_group_name,
-                storage_account_name=backend.storage_account_name,
-                container_name=backend.container_name,
-                key=backend.key or f"{self.naming.stack}.tfstate",
-                use_azuread_auth=backend.use_azuread_auth,
-            )
-        else:
-            LocalBackend(self, path=self.naming.local_state_file)
 
     def _outputs(self) -> None:
         outputs = {

@@ -57,11 +57,10 @@ class Naming:
     def rule_group(self, group: str) -> str:
         return f"{group}-{self.cluster}"
 
-    @property
-    def local_state_file(self) -> str:
+    def local_state_file(self, stack: str) -> str:
         # Terraform runs in cdktf.out/stacks/<stack>/; three levels up is the project root,
         # where the cdktf CLI itself keeps local state by default.
-        return f"../../../terraform.{self.stack}.tfstate"
+        return f"../../../terraform.{stack}.tfstate"
 
 
 def snake_case(name: str) -> str:

@@ -156,6 +156,56 @@ class ContainerInsightsSettings(Settings):
     retention_in_days: StrictInt = 30
 
 
+class KaitoWorkspaceSettings(Settings):
+    """A KAITO inference workspace, as main.tf applied it (templates/kaito-workspace.yaml)."""
+
+    enabled: StrictBool = True
+    namespace: StrictStr = "smollm2"
+    name: StrictStr = "smollm2-workspace"
+    # The user pool its pods are pinned to (label kubernetes.azure.com/agentpool).
+    node_pool: StrictStr = "gpunp"
+    image: StrictStr = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
+    model: StrictStr = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
+    torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+
+
+class InferenceRoutingSettings(Settings):
+    """A Gateway on the Istio gateway class and an HTTPRoute with a weighted split and a header match."""
+
+    enabled: StrictBool = True
+    gateway_class: StrictStr = "istio"
+    # Requests carrying this header go to the canary backend; the rest are split by weight.
+    canary_header: StrictStr = "x-canary"
+    stable_weight: StrictInt = 90
+    canary_weight: StrictInt = 10
+
+
+class GangSchedulingSettings(Settings):
+    """Kueue (pinned in data/helm-charts.toml) with a ClusterQueue and LocalQueue for the GPU pool."""
+
+    enabled: StrictBool = True
+    cpu_quota: StrictStr = "64"
+    memory_quota: StrictStr = "256Gi"
+    gpu_quota: StrictInt = 4
+
+
+class DraSettings(Settings):
+    """The NVIDIA DRA driver (pinned in data/helm-charts.toml) and a DeviceClass for ResourceClaims."""
+
+    enabled: StrictBool = False
+    device_class: StrictStr = "gpunp-nvidia-gpu"
+
+
+class WorkloadsSettings(Settings):
+    """The second stack per environment: what runs in the cluster to make it AI-conformant."""
+
+    enabled: StrictBool = True
+    kaito_workspace: KaitoWorkspaceSettings = KaitoWorkspaceSettings()
+    inference_routing: InferenceRoutingSettings = InferenceRoutingSettings()
+    gang_scheduling: GangSchedulingSettings = GangSchedulingSettings()
+    dra: DraSettings = DraSettings()
+
+
 class LocalBackendSettings(Settings):
     """Terraform state in a file beside the project (relative, so no machine path leaks)."""
 
@@ -217,4 +267,5 @@ class EnvironmentSettings(Settings):
     gateway_api: GatewayApiSettings = GatewayApiSettings()
     managed_prometheus: ManagedPrometheusSettings = ManagedPrometheusSettings()
     container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
+    workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()

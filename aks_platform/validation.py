@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aks_platform import manifests
 from aks_platform.naming import Naming
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 
@@ -58,6 +59,9 @@ DISK_ENCRYPTION_SET_ID = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+"
     r"/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+$"
 )
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 ROTATION_INTERVAL = re.compile(r"^[1-9][0-9]*[smh]$")
 MAX_PODS = (10, 250)
 IMAGE_CLEANER_HOURS = (24, 2160)
@@ -105,6 +109,8 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_istio(settings),
         *_check_pools(settings),
         *_check_tags("tags", settings.tags),
+        *_check_workloads(settings),
+        *_check_manifests(settings),
     ]
 
 
@@ -423,7 +429,7 @@ def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator
                 f"use key=value:effect with effect one of {', '.join(TAINT_EFFECTS)}",
             )
             continue
-        if "gpu" in taint.split(":")[0].lower():
+        if is_gpu_taint(taint):
             gpu_taint = True
     if system and pool.taints:
         yield Problem(
@@ -447,6 +453,124 @@ def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator
             f"{pool.vm_size} has no GPU: remove the GPU taint or use an N-series size such as "
             "Standard_NC24ads_A100_v4",
         )
+
+
+def is_gpu_taint(taint: str) -> bool:
+    return "gpu" in taint.split(":")[0].lower()
+
+
+def gpu_taint_key(pool: NodePoolSettings) -> str | None:
+    """The key of the pool's GPU taint, which GPU system pods must tolerate."""
+    for taint in pool.taints:
+        match = TAINT.match(taint)
+        if match and is_gpu_taint(taint):
+            return match["key"]
+    return None
+
+
+def _check_workloads(settings: EnvironmentSettings) -> Iterator[Problem]:
+    workloads = settings.workloads
+    if not workloads.enabled:
+        return
+    kaito = workloads.kaito_workspace
+    pools = {pool.name: pool for pool in settings.user_pools}
+    needs_pool = kaito.enabled or workloads.gang_scheduling.enabled or workloads.dra.enabled
+    pool = pools.get(kaito.node_pool)
+    if needs_pool and pool is None:
+        yield Problem(
+            "workloads.kaito_workspace.node_pool",
+            kaito.node_pool,
+            f"name one of the user pools: {', '.join(pools) or 'none defined'}",
+        )
+    for key, name, limit in (
+        ("workloads.kaito_workspace.namespace", kaito.namespace, 63),
+        # The workspace name also names its Services and route: "<name>-canary", "<name>-route".
+        ("workloads.kaito_workspace.name", kaito.name, 56),
+    ):
+        if not DNS_LABEL.match(name) or len(name) > limit:
+            yield Problem(
+                key, name, f"use 1-{limit} lowercase letters, digits and '-', starting with a letter"
+            )
+    if kaito.enabled and not settings.cluster.kaito_enabled:
+        yield Problem(
+            "workloads.kaito_workspace.enabled", True, "a KAITO workspace needs cluster.kaito_enabled = true"
+        )
+    routing = workloads.inference_routing
+    if routing.enabled:
+        for needed, key, what in (
+            (kaito.enabled, "workloads.kaito_workspace.enabled", "a KAITO workspace to route to"),
+            (settings.istio.enabled, "istio.enabled", "the Istio add-on (its Gateway API implementation)"),
+            (settings.gateway_api.enabled, "gateway_api.enabled", "the managed Gateway API CRDs"),
+        ):
+            if not needed:
+                yield Problem("workloads.inference_routing.enabled", True, f"needs {what}: set {key} = true")
+        for key, weight in (
+            ("stable_weight", routing.stable_weight),
+            ("canary_weight", routing.canary_weight),
+        ):
+            if not 0 <= weight <= 1000:
+                yield Problem(f"workloads.inference_routing.{key}", weight, "use 0-1000")
+        if routing.stable_weight + routing.canary_weight == 0:
+            yield Problem(
+                "workloads.inference_routing.stable_weight", 0, "at least one weight must be above 0"
+            )
+        if not HEADER_NAME.match(routing.canary_header):
+            yield Problem(
+                "workloads.inference_routing.canary_header",
+                routing.canary_header,
+                "use an HTTP header name: letters, digits and '-'",
+            )
+    scheduling = workloads.gang_scheduling
+    if scheduling.enabled:
+        for field in ("cpu_quota", "memory_quota"):
+            if not QUANTITY.match(getattr(scheduling, field)):
+                yield Problem(
+                    f"workloads.gang_scheduling.{field}",
+                    getattr(scheduling, field),
+                    "use a Kubernetes quantity such as 64, 500m or 256Gi",
+                )
+        if scheduling.gpu_quota < 0:
+            yield Problem("workloads.gang_scheduling.gpu_quota", scheduling.gpu_quota, "use 0 or more")
+    if workloads.dra.enabled:
+        if pool is not None and not GPU_VM_SIZE.match(pool.vm_size):
+            yield Problem(
+                "workloads.dra.enabled",
+                True,
+                f"the DRA driver needs GPUs, and pool {pool.name} is {pool.vm_size}: use an N-series size "
+                "or set workloads.dra.enabled = false",
+            )
+        if not DNS_LABEL.match(workloads.dra.device_class):
+            yield Problem(
+                "workloads.dra.device_class",
+                workloads.dra.device_class,
+                "use lowercase letters, digits and '-', starting with a letter",
+            )
+
+
+def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """Render the templates the workloads stack will use, so a bad value fails here."""
+    workloads = settings.workloads
+    renders = [
+        (
+            "workloads.kaito_workspace",
+            workloads.kaito_workspace.enabled,
+            manifests.kaito_workspace,
+            (workloads.kaito_workspace,),
+        ),
+        (
+            "workloads.inference_routing",
+            workloads.inference_routing.enabled,
+            manifests.inference_routing,
+            (workloads.inference_routing, workloads.kaito_workspace),
+        ),
+        ("workloads.dra", workloads.dra.enabled, manifests.device_class, (workloads.dra,)),
+    ]
+    for key, enabled, render, arguments in renders:
+        if workloads.enabled and enabled:
+            try:
+                render(*arguments)
+            except manifests.ManifestError as error:
+                yield Problem(key, NO_VALUE, str(error))
 
 
 def _check_tags(key: str, tags: dict[str, str]) -> Iterator[Problem]:

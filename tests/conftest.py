@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,21 @@ def environment_settings(environment: str) -> EnvironmentSettings:
     return load_environments(only=[environment])[environment]
 
 
-def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
-    """Synthesize one environment's cluster stack in memory; `changes` replace top-level settings."""
+def _without_metadata(value: Any) -> Any:
+    """Drop cdktf's "//" metadata (construct paths, versions): snapshots hold Terraform only."""
+    if isinstance(value, dict):
+        return {key: _without_metadata(item) for key, item in value.items() if key != "//"}
+    if isinstance(value, list):
+        return [_without_metadata(item) for item in value]
+    return value
+
+
+def synth_environment(environment: str = "dev", **changes: Any) -> tuple[Stack, Stack | None]:
+    """Synthesize both stacks of one environment as `cdktf synth` does; `changes` replace settings.
+
+    A full app synth, not Testing.synth: only it resolves the cross-stack references (outputs
+    in the cluster stack, remote state in the workloads stack).
+    """
     from cdktf import Testing
 
     from aks_platform.stacks import build_stacks
@@ -45,18 +59,52 @@ def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
     settings = environment_settings(environment)
     if changes:
         settings = settings.model_copy(update=changes)
-    stacks = build_stacks(Testing.app(), {environment: settings})
-    return json.loads(Testing.synth(stacks[environment].cluster))
+    with tempfile.TemporaryDirectory(prefix="synth-") as outdir:
+        app = Testing.app(outdir=outdir)
+        stacks = build_stacks(app, {environment: settings})[environment]
+        app.synth()
+        folder = Path(outdir) / "stacks"
+        cluster = json.loads((folder / stacks.cluster.node.id / "cdk.tf.json").read_text())
+        workloads = None
+        if stacks.workloads is not None:
+            workloads = json.loads((folder / stacks.workloads.node.id / "cdk.tf.json").read_text())
+    return _without_metadata(cluster), _without_metadata(workloads)
+
+
+def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
+    return synth_environment(environment, **changes)[0]
 
 
 @pytest.fixture(scope="session")
-def dev_stack() -> Stack:
-    return synth_cluster_stack("dev")
+def dev_stacks() -> tuple[Stack, Stack | None]:
+    return synth_environment("dev")
 
 
 @pytest.fixture(scope="session")
-def prod_stack() -> Stack:
-    return synth_cluster_stack("prod")
+def prod_stacks() -> tuple[Stack, Stack | None]:
+    return synth_environment("prod")
+
+
+@pytest.fixture(scope="session")
+def dev_stack(dev_stacks: tuple[Stack, Stack | None]) -> Stack:
+    return dev_stacks[0]
+
+
+@pytest.fixture(scope="session")
+def prod_stack(prod_stacks: tuple[Stack, Stack | None]) -> Stack:
+    return prod_stacks[0]
+
+
+@pytest.fixture(scope="session")
+def dev_workloads(dev_stacks: tuple[Stack, Stack | None]) -> Stack:
+    assert dev_stacks[1] is not None
+    return dev_stacks[1]
+
+
+@pytest.fixture(scope="session")
+def prod_workloads(prod_stacks: tuple[Stack, Stack | None]) -> Stack:
+    assert prod_stacks[1] is not None
+    return prod_stacks[1]
 
 
 @pytest.fixture(scope="session")

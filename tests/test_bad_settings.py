@@ -339,6 +339,52 @@ CASES = [
         VALID + system_pool(min_count=1, max_count=2, max_pods=5),
         ("system_pool.max_pods = 5", "10-250"),
     ),
+    # Workloads stack.
+    Case(
+        "kaito-pool-unknown",
+        VALID + '[workloads.kaito_workspace]\nnode_pool = "gpu"\n',
+        ('workloads.kaito_workspace.node_pool = "gpu"', "name one of the user pools: gpunp"),
+    ),
+    Case(
+        "kaito-namespace-invalid",
+        VALID + '[workloads.kaito_workspace]\nnamespace = "SmolLM2"\n',
+        ('workloads.kaito_workspace.namespace = "SmolLM2"', "lowercase letters, digits and '-'"),
+    ),
+    Case(
+        "kaito-without-operator",
+        VALID + "[cluster]\nkaito_enabled = false\n",
+        ("workloads.kaito_workspace.enabled = true", "cluster.kaito_enabled = true"),
+    ),
+    Case(
+        "kaito-image-breaks-yaml",
+        VALID + '[workloads.kaito_workspace]\nimage = "[unclosed"\n',
+        ("workloads.kaito_workspace: templates/kaito-workspace.yaml", "does not parse"),
+    ),
+    Case(
+        "routing-without-istio",
+        VALID + "[istio]\nenabled = false\n",
+        ("workloads.inference_routing.enabled = true", "needs the Istio add-on"),
+    ),
+    Case(
+        "routing-weights-zero",
+        VALID + "[workloads.inference_routing]\nstable_weight = 0\ncanary_weight = 0\n",
+        ("workloads.inference_routing.stable_weight = 0", "at least one weight"),
+    ),
+    Case(
+        "routing-header-invalid",
+        VALID + '[workloads.inference_routing]\ncanary_header = "x canary"\n',
+        ('canary_header = "x canary"', "HTTP header name"),
+    ),
+    Case(
+        "kueue-quota-invalid",
+        VALID + '[workloads.gang_scheduling]\nmemory_quota = "lots"\n',
+        ('workloads.gang_scheduling.memory_quota = "lots"', "Kubernetes quantity"),
+    ),
+    Case(
+        "dra-on-cpu-pool",
+        VALID + "[workloads.dra]\nenabled = true\n",
+        ("workloads.dra.enabled = true", "needs GPUs", "Standard_D16s_v5"),
+    ),
     # Backend.
     Case(
         "backend-unknown-type",

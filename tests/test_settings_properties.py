@@ -54,7 +54,16 @@ def valid_documents(draw: st.DrawFn) -> Document:
             pool["taints"] = ["sku=gpu:NoSchedule"]
             pool["gpu_driver"] = "Install"
         user_pools.append(pool)
+    if user_pools:
+        target = user_pools[0]
+        workloads: Document = {
+            "kaito_workspace": {"node_pool": target["name"]},
+            "dra": {"enabled": "taints" in target},
+        }
+    else:
+        workloads = {"enabled": False}
     return {
+        "workloads": workloads,
         "prefix": draw(st.from_regex(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", fullmatch=True)),
         "location": draw(st.sampled_from(["centralus", "eastus2", "westeurope", "swedencentral"])),
         "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=4)),

@@ -1,4 +1,4 @@
-"""Snapshots of each environment's whole cluster stack: any unreviewed change to the JSON fails here.
+"""Snapshots of each environment's cluster and workloads stacks: any unreviewed JSON change fails here.
 
 Refresh with `pytest --snapshot-update` only when the change is intended, and say in the
 commit message which resource changed and why.
@@ -23,6 +23,14 @@ def test_dev_cluster_stack(dev_stack: Stack, json_snapshot: SnapshotAssertion) -
 
 def test_prod_cluster_stack(prod_stack: Stack, json_snapshot: SnapshotAssertion) -> None:
     assert prod_stack == json_snapshot
+
+
+def test_dev_workloads_stack(dev_workloads: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert dev_workloads == json_snapshot
+
+
+def test_prod_workloads_stack(prod_workloads: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert prod_workloads == json_snapshot
 
 
 def test_snapshot_catches_a_changed_value(dev_stack: Stack, synth) -> None:

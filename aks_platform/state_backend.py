@@ -1,0 +1,28 @@
+"""Where each stack keeps its Terraform state: a relative local file, or an azurerm blob."""
+
+from __future__ import annotations
+
+from cdktf import AzurermBackend, LocalBackend, TerraformStack
+
+from aks_platform.naming import Naming
+from aks_platform.settings import AzurermBackendSettings, BackendSettings
+
+
+def configure_backend(
+    stack: TerraformStack, backend: BackendSettings, naming: Naming, stack_name: str
+) -> None:
+    """`key` (azurerm) names the cluster stack's blob; other stacks of the environment add their suffix."""
+    if isinstance(backend, AzurermBackendSettings):
+        key = backend.key or f"{naming.stack}.tfstate"
+        if stack_name != naming.stack:
+            key = key.removesuffix(".tfstate") + stack_name.removeprefix(naming.stack) + ".tfstate"
+        AzurermBackend(
+            stack,
+            resource_group_name=backend.resource_group_name,
+            storage_account_name=backend.storage_account_name,
+            container_name=backend.container_name,
+            key=key,
+            use_azuread_auth=backend.use_azuread_auth,
+        )
+    else:
+        LocalBackend(stack, path=naming.local_state_file(stack_name))

@@ -1,0 +1,115 @@
+"""The workloads stack: what runs inside the cluster to make it AI-conformant.
+
+`ai-conformant-aks-<environment>-workloads` configures the kubernetes and helm providers from
+the cluster stack's kube config through cdktf cross-stack references, so cdktf orders the two
+stacks on deploy and this stack is planned only once the cluster exists.
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn, TerraformStack
+from cdktf_cdktf_provider_helm.provider import (
+    HelmProvider,
+    HelmProviderKubernetes,
+    HelmProviderKubernetesExec,
+)
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
+
+from aks_platform.naming import Naming
+from aks_platform.settings import EnvironmentSettings
+from aks_platform.state_backend import configure_backend
+from aks_platform.validation import gpu_taint_key
+from constructs import Construct
+from constructs.aks_cluster import AksCluster
+from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
+from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
+from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
+from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
+
+# Entra ID application of the AKS API server: the audience kubelogin asks tokens for.
+AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+KUBELOGIN_ARGS = ["get-token", "--login", "azurecli", "--server-id", AKS_ENTRA_SERVER_ID]
+EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+
+
+class WorkloadsStack(TerraformStack):
+    """KAITO workspace, inference routing, Kueue and (on GPU pools) the NVIDIA DRA driver."""
+
+    def __init__(
+        self, scope: Construct, naming: Naming, settings: EnvironmentSettings, cluster: AksCluster
+    ) -> None:
+        super().__init__(scope, naming.workloads_stack)
+        configure_backend(self, settings.backend, naming, naming.workloads_stack)
+        self._configure_providers(settings, cluster)
+        # Prebuilt bindings write the short source ("helm"); spell out the namespace.
+        for provider in ("kubernetes", "helm"):
+            self.add_override(f"terraform.required_providers.{provider}.source", f"hashicorp/{provider}")
+
+        workloads = settings.workloads
+        kaito = None
+        if workloads.kaito_workspace.enabled:
+            kaito = KaitoWorkspace(self, "kaito", KaitoWorkspaceProps(workloads.kaito_workspace))
+        if workloads.inference_routing.enabled and kaito is not None:
+            InferenceRouting(
+                self,
+                "inference-routing",
+                InferenceRoutingProps(
+                    routing=workloads.inference_routing,
+                    workspace=workloads.kaito_workspace,
+                    depends_on=[kaito.workspace],
+                ),
+            )
+        node_pool = workloads.kaito_workspace.node_pool
+        pool = next((pool for pool in settings.user_pools if pool.name == node_pool), None)
+        if workloads.gang_scheduling.enabled:
+            GangScheduling(
+                self,
+                "gang-scheduling",
+                GangSchedulingProps(
+                    scheduling=workloads.gang_scheduling,
+                    node_pool=node_pool,
+                    queue_namespace=workloads.kaito_workspace.namespace,
+                    # The LocalQueue lives in the workspace's namespace.
+                    depends_on=[kaito.namespace] if kaito else [],
+                ),
+            )
+        if workloads.dra.enabled and pool is not None:
+            NvidiaDra(
+                self,
+                "dra",
+                NvidiaDraProps(dra=workloads.dra, node_pool=node_pool, gpu_taint_key=gpu_taint_key(pool)),
+            )
+
+    def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:
+        config = cluster.resource.kube_config.get(0)
+        connection: dict[str, object] = {
+            "host": config.host,
+            "cluster_ca_certificate": Fn.base64decode(config.cluster_ca_certificate),
+        }
+        if settings.cluster.local_account_disabled:
+            # No local accounts: authenticate as the deploying Entra ID identity via kubelogin.
+            KubernetesProvider(
+                self,
+                "kubernetes",
+                exec=[
+                    KubernetesProviderExec(
+                        api_version=EXEC_API_VERSION, command="kubelogin", args=KUBELOGIN_ARGS
+                    )
+                ],
+                **connection,
+            )
+            HelmProvider(
+                self,
+                "helm",
+                kubernetes=HelmProviderKubernetes(
+                    exec=HelmProviderKubernetesExec(
+                        api_version=EXEC_API_VERSION, command="kubelogin", args=KUBELOGIN_ARGS
+                    ),
+                    **connection,
+                ),
+            )
+            return
+        connection["client_certificate"] = Fn.base64decode(config.client_certificate)
+        connection["client_key"] = Fn.base64decode(config.client_key)
+        KubernetesProvider(self, "kubernetes", **connection)
+        HelmProvider(self, "helm", kubernetes=HelmProviderKubernetes(**connection))
