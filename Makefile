@@ -52,13 +52,16 @@ test: install ## Run the test suite (snapshots, assertions, promtool, checkov, C
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
 	python -m aks_platform.security_scan cdktf.out
 
+conformance: synth ## AI conformance report per environment, from the synthesized JSON (writes conformance/<env>.md)
+	python -m aks_platform.conformance cdktf.out
+
 bench: install ## Benchmark synth against a plain cdktf+azurerm import; writes bench/results/<date>.json
 	python bench/run.py $(BENCH_ARGS)
 
 lint: install ## ruff check
 	ruff check .
 
-deploy: synth ## Apply the stacks in dependency order (needs az login and TF_VAR_resource_group_name)
+deploy: synth ## Apply cluster then workloads stack (needs az login, kubelogin for prod, TF_VAR_resource_group_name)
 	cdktf deploy --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)*','*')
 
 diff: synth ## Show the Terraform plan of each stack (needs az login)
