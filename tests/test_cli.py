@@ -12,7 +12,7 @@ from conftest import NODE_BIN, ROOT
 
 
 @pytest.mark.subprocess
-def test_cdktf_synth_writes_the_dev_stack(tmp_path: Path) -> None:
+def test_cdktf_synth_writes_both_dev_stacks(tmp_path: Path) -> None:
     cdktf = NODE_BIN / "cdktf"
     if not cdktf.exists():
         pytest.fail("node_modules/.bin/cdktf is missing: run `make install`")
@@ -32,4 +32,9 @@ def test_cdktf_synth_writes_the_dev_stack(tmp_path: Path) -> None:
     stack = json.loads(stack_file.read_text())
     cluster = stack["resource"]["azurerm_kubernetes_cluster"]["aks"]
     assert cluster["name"] == "aks-ai-conformant-dev-centralus"
+    workloads_file = out / "stacks" / "ai-conformant-aks-dev-workloads" / "cdk.tf.json"
+    workloads = json.loads(workloads_file.read_text())
+    assert "cross-stack-reference-input-ai-conformant-aks-dev" in workloads["data"]["terraform_remote_state"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["stacks"]["ai-conformant-aks-dev-workloads"]["dependencies"] == ["ai-conformant-aks-dev"]
     assert "end-of-life" not in result.stderr.lower(), "jsii ran on an unsupported Node"
