@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from aks_platform.naming import Naming
 from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.state_backend import configure_backend
+from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from constructs import Construct
 from constructs.aks_cluster import AksCluster, AksClusterProps
 from constructs.azapi import AzapiProvider
@@ -43,9 +43,7 @@ class ClusterStack(TerraformStack):
         )
         AzapiProvider(self, "azapi")
         TimeProvider(self, "time")
-        # Prebuilt bindings write the short source ("azurerm"); spell out the namespace.
-        for provider in ("azurerm", "time"):
-            self.add_override(f"terraform.required_providers.{provider}.source", f"hashicorp/{provider}")
+        spell_out_provider_sources(self, "azurerm", "time")
 
         resource_group = TerraformVariable(
             self,

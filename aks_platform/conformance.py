@@ -10,18 +10,17 @@ a hand-written table: remove a resource and its requirement drops.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORT_DIR = ROOT / "conformance"
-STACK_PREFIX = "ai-conformant-aks-"
-WORKLOADS_SUFFIX = "-workloads"
-GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
+from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
+from aks_platform.paths import CONFORMANCE_REPORTS, ROOT
+from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
+
+REPORT_DIR = CONFORMANCE_REPORTS
 MIN_KUBERNETES = (1, 34)
 
 Stack = dict[str, Any]
@@ -229,7 +228,7 @@ def secure_accelerator_access(cluster: Stack, workloads: Stack) -> Finding:
     tainted = [
         f"{address} (taints {pool['node_taints']})"
         for address, pool in _gpu_pools(cluster)
-        if any("gpu" in taint.split(":")[0].lower() for taint in pool.get("node_taints", []))
+        if any(is_gpu_taint(taint) for taint in pool.get("node_taints", []))
     ]
     check.need(", ".join(tainted) or None, "a GPU pool tainted so only GPU workloads land there")
     check.need(_device_class(workloads), "GPU access only through ResourceClaims (DRA DeviceClass)")
@@ -287,8 +286,8 @@ def markdown(environment: str, findings: dict[str, Finding]) -> str:
         f"# AI conformance: {environment}",
         "",
         f"Kubernetes AI Conformance (1.34) MUST items provided: {provided} of {len(findings)}.",
-        f"Computed from the synthesized stacks {STACK_PREFIX}{environment} and "
-        f"{STACK_PREFIX}{environment}{WORKLOADS_SUFFIX}.",
+        f"Computed from the synthesized stacks {STACK_PREFIX}-{environment} and "
+        f"{STACK_PREFIX}-{environment}{WORKLOADS_SUFFIX}.",
         "",
         "| Requirement | Status | Resources / reason |",
         "|---|---|---|",
@@ -308,13 +307,13 @@ def markdown(environment: str, findings: dict[str, Finding]) -> str:
 def load_stacks(out_dir: Path) -> dict[str, tuple[Stack, Stack | None]]:
     stacks_dir = out_dir / "stacks"
     found: dict[str, tuple[Stack, Stack | None]] = {}
-    for path in sorted(stacks_dir.glob(f"{STACK_PREFIX}*/cdk.tf.json")):
+    for path in sorted(stacks_dir.glob(f"{STACK_PREFIX}-*/cdk.tf.json")):
         name = path.parent.name
         if name.endswith(WORKLOADS_SUFFIX):
             continue
         workloads_file = stacks_dir / f"{name}{WORKLOADS_SUFFIX}" / "cdk.tf.json"
         workloads = json.loads(workloads_file.read_text()) if workloads_file.exists() else None
-        found[name.removeprefix(STACK_PREFIX)] = (json.loads(path.read_text()), workloads)
+        found[name.removeprefix(f"{STACK_PREFIX}-")] = (json.loads(path.read_text()), workloads)
     return found
 
 

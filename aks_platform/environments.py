@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from aks_platform.paths import ENVIRONMENTS, ROOT
 from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings, LocalBackendSettings
 from aks_platform.validation import NO_VALUE, Problem, check_environment
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS_DIR = ROOT / "environments"
+ENVIRONMENTS_DIR = ENVIRONMENTS
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 # pydantic puts the discriminator value of a tagged union into error locations.
 BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackendSettings, "azurerm": AzurermBackendSettings}

@@ -10,19 +10,16 @@ from __future__ import annotations
 import functools
 import string
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from aks_platform.paths import DATA, TEMPLATES
 from aks_platform.settings import DraSettings, InferenceRoutingSettings, KaitoWorkspaceSettings
 
-ROOT = Path(__file__).resolve().parent.parent
 # The name under which NVIDIA's DRA driver publishes GPUs.
 NVIDIA_DRA_DRIVER = "gpu.nvidia.com"
-TEMPLATES = ROOT / "templates"
-HELM_CHARTS = ROOT / "data" / "helm-charts.toml"
-LOCAL_CHARTS = ROOT / "charts"
+HELM_CHARTS = DATA / "helm-charts.toml"
 
 Manifest = dict[str, Any]
 

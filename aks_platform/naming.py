@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STACK_PREFIX = "ai-conformant-aks"
+WORKLOADS_SUFFIX = "-workloads"
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Naming:
 
     @property
     def workloads_stack(self) -> str:
-        return f"{self.stack}-workloads"
+        return f"{self.stack}{WORKLOADS_SUFFIX}"
 
     @property
     def cluster(self) -> str:

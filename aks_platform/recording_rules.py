@@ -12,7 +12,9 @@ from pathlib import Path
 
 import yaml
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "recording-rules.yaml"
+from aks_platform.paths import DATA
+
+RULES_FILE = DATA / "recording-rules.yaml"
 
 _DURATION = re.compile(r"^(?P<value>[1-9][0-9]*)(?P<unit>[smh])$")
 

@@ -19,9 +19,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE_DIR = ROOT / "security" / "checkov-baseline"
-STACK_PREFIX = "ai-conformant-aks-"
+from aks_platform.naming import STACK_PREFIX
+from aks_platform.paths import BASELINES, ROOT
+
+BASELINE_DIR = BASELINES
 
 
 @dataclass(frozen=True, order=True)
@@ -151,8 +152,8 @@ def gate(environment: str, failed: frozenset[Finding], passed_count: int) -> Gat
 
 def stack_files(out_dir: Path) -> dict[str, Path]:
     return {
-        path.parent.name.removeprefix(STACK_PREFIX): path
-        for path in sorted((out_dir / "stacks").glob(f"{STACK_PREFIX}*/cdk.tf.json"))
+        path.parent.name.removeprefix(f"{STACK_PREFIX}-"): path
+        for path in sorted((out_dir / "stacks").glob(f"{STACK_PREFIX}-*/cdk.tf.json"))
     }
 
 

@@ -13,14 +13,14 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aks_platform import manifests
 from aks_platform.naming import Naming
+from aks_platform.paths import DATA
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 
-ISTIO_TABLE = Path(__file__).resolve().parent.parent / "data" / "istio-compatibility.toml"
+ISTIO_TABLE = DATA / "istio-compatibility.toml"
 
 # The CNCF Kubernetes AI Conformance program starts at 1.34.
 MIN_KUBERNETES = (1, 34)

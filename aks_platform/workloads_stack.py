@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, Kuberne
 
 from aks_platform.naming import Naming
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.state_backend import configure_backend
+from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.validation import gpu_taint_key
 from constructs import Construct
 from constructs.aks_cluster import AksCluster
@@ -41,9 +41,7 @@ class WorkloadsStack(TerraformStack):
         super().__init__(scope, naming.workloads_stack)
         configure_backend(self, settings.backend, naming, naming.workloads_stack)
         self._configure_providers(settings, cluster)
-        # Prebuilt bindings write the short source ("helm"); spell out the namespace.
-        for provider in ("kubernetes", "helm"):
-            self.add_override(f"terraform.required_providers.{provider}.source", f"hashicorp/{provider}")
+        spell_out_provider_sources(self, "kubernetes", "helm")
 
         workloads = settings.workloads
         kaito = None

@@ -1,4 +1,4 @@
-"""Where each stack keeps its Terraform state: a relative local file, or an azurerm blob."""
+"""The terraform block both stacks share: where state lives, and how provider sources are spelled."""
 
 from __future__ import annotations
 
@@ -26,3 +26,9 @@ def configure_backend(
         )
     else:
         LocalBackend(stack, path=naming.local_state_file(stack_name))
+
+
+def spell_out_provider_sources(stack: TerraformStack, *providers: str) -> None:
+    """Prebuilt bindings write a short source ("azurerm"); write the full "hashicorp/azurerm"."""
+    for provider in providers:
+        stack.add_override(f"terraform.required_providers.{provider}.source", f"hashicorp/{provider}")
