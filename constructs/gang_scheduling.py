@@ -36,18 +36,7 @@ class GangScheduling(Construct):
 
     def __init__(self, scope: Construct, id: str, props: GangSchedulingProps) -> None:
         super().__init__(scope, id)
-        chart = manifests.helm_charts()["kueue"]
-        self.kueue = Release(
-            self,
-            "kueue",
-            name="kueue",
-            repository=chart["repository"],
-            chart=chart["chart"],
-            version=chart["version"],
-            namespace=chart["namespace"],
-            create_namespace=True,
-            wait=True,
-        )
+        self.kueue = Release(self, "kueue", name="kueue", **manifests.pinned_chart("kueue"))
         self.kueue.override_logical_id("kueue")
         values = {
             "nodePool": props.node_pool,
@@ -63,7 +52,7 @@ class GangScheduling(Construct):
             "queues",
             name="kueue-queues",
             chart=QUEUES_CHART,
-            namespace=chart["namespace"],
+            namespace=manifests.helm_charts()["kueue"]["namespace"],
             values=[yaml.safe_dump(values, sort_keys=True)],
             depends_on=[self.kueue, *props.depends_on],
         )

@@ -30,7 +30,6 @@ class NvidiaDra(Construct):
 
     def __init__(self, scope: Construct, id: str, props: NvidiaDraProps) -> None:
         super().__init__(scope, id)
-        chart = manifests.helm_charts()["nvidia_dra_driver"]
         values: dict[str, object] = {
             # AKS installs the GPU driver on the host (gpu_driver = "Install").
             "nvidiaDriverRoot": "/",
@@ -49,13 +48,8 @@ class NvidiaDra(Construct):
             self,
             "driver",
             name="nvidia-dra-driver-gpu",
-            repository=chart["repository"],
-            chart=chart["chart"],
-            version=chart["version"],
-            namespace=chart["namespace"],
-            create_namespace=True,
             values=[yaml.safe_dump(values, sort_keys=True)],
-            wait=True,
+            **manifests.pinned_chart("nvidia_dra_driver"),
         )
         self.driver.override_logical_id("nvidia_dra_driver")
         self.device_class = Manifest(
