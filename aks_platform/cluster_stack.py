@@ -30,8 +30,6 @@ class ClusterStack(TerraformStack):
 
     def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
         super().__init__(scope, naming.stack)
-        self.naming = naming
-        self.settings = settings
         configure_backend(self, settings.backend, naming, naming.stack)
 
         # Subscriptions here register resource providers out of band; azurerm must not try.

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
-from aks_platform.paths import CONFORMANCE_REPORTS, ROOT
+from aks_platform.paths import CONFORMANCE_REPORTS
+from aks_platform.synth_output import stack_files_or_exit
 from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
 
 REPORT_DIR = CONFORMANCE_REPORTS
@@ -304,25 +305,23 @@ def markdown(environment: str, findings: dict[str, Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_stacks(out_dir: Path) -> dict[str, tuple[Stack, Stack | None]]:
-    stacks_dir = out_dir / "stacks"
-    found: dict[str, tuple[Stack, Stack | None]] = {}
-    for path in sorted(stacks_dir.glob(f"{STACK_PREFIX}-*/cdk.tf.json")):
-        name = path.parent.name
-        if name.endswith(WORKLOADS_SUFFIX):
-            continue
-        workloads_file = stacks_dir / f"{name}{WORKLOADS_SUFFIX}" / "cdk.tf.json"
-        workloads = json.loads(workloads_file.read_text()) if workloads_file.exists() else None
-        found[name.removeprefix(f"{STACK_PREFIX}-")] = (json.loads(path.read_text()), workloads)
-    return found
+def load_stacks(files: dict[str, Path]) -> dict[str, tuple[Stack, Stack | None]]:
+    """Environment -> (cluster stack, workloads stack or None), from stack_files()."""
+    return {
+        name: (
+            json.loads(path.read_text()),
+            json.loads(files[name + WORKLOADS_SUFFIX].read_text())
+            if name + WORKLOADS_SUFFIX in files
+            else None,
+        )
+        for name, path in files.items()
+        if not name.endswith(WORKLOADS_SUFFIX)
+    }
 
 
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[0]) if argv else ROOT / "cdktf.out"
-    environments = load_stacks(out_dir)
-    if not environments:
-        print(f"no synthesized stacks under {out_dir}/stacks: run `make synth` first", file=sys.stderr)
-        return 2
+    _, files = stack_files_or_exit(argv)
+    environments = load_stacks(files)
     REPORT_DIR.mkdir(exist_ok=True)
     for environment, (cluster, workloads) in environments.items():
         report = markdown(environment, evaluate(cluster, workloads))

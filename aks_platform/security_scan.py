@@ -19,8 +19,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from aks_platform.naming import STACK_PREFIX
-from aks_platform.paths import BASELINES, ROOT
+from aks_platform.paths import BASELINES
+from aks_platform.synth_output import stack_files_or_exit
 
 BASELINE_DIR = BASELINES
 
@@ -150,19 +150,8 @@ def gate(environment: str, failed: frozenset[Finding], passed_count: int) -> Gat
     )
 
 
-def stack_files(out_dir: Path) -> dict[str, Path]:
-    return {
-        path.parent.name.removeprefix(f"{STACK_PREFIX}-"): path
-        for path in sorted((out_dir / "stacks").glob(f"{STACK_PREFIX}-*/cdk.tf.json"))
-    }
-
-
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[0]) if argv else ROOT / "cdktf.out"
-    files = stack_files(out_dir)
-    if not files:
-        print(f"no synthesized stacks under {out_dir}/stacks: run `make synth` first", file=sys.stderr)
-        return 2
+    _, files = stack_files_or_exit(argv)
     # checkov's own report first, for a person to read.
     subprocess.run(
         [*checkov_command(), "--quiet", *(arg for path in files.values() for arg in ("--file", str(path)))],
