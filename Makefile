@@ -46,7 +46,8 @@ synth: install ## Validate settings, then synthesize every environment (ENV=name
 	@echo "Terraform JSON written to:"
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json | sed 's/^/  /'
 
-test: install ## Run the test suite (snapshots, assertions, promtool, checkov, CLI)
+test: install ## ruff, then the test suite (snapshots, assertions, promtool, checkov, CLI)
+	ruff check .
 	pytest
 
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
