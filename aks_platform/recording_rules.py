@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from aks_platform.manifests import YAML_LOADER
 from aks_platform.paths import DATA
 
 RULES_FILE = DATA / "recording-rules.yaml"
@@ -51,7 +52,7 @@ class RecordingRuleGroup:
 
 @functools.cache
 def load_recording_rule_groups(path: Path = RULES_FILE) -> tuple[RecordingRuleGroup, ...]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     return tuple(
         RecordingRuleGroup(
             name=group["name"],
