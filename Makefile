@@ -25,10 +25,10 @@ unexport PYTHONDONTWRITEBYTECODE
 ENV ?=
 export CDKTF_ENV := $(ENV)
 
-.PHONY: help install synth test lint scan bench conformance deploy diff clean
+.PHONY: help install synth test lint scan bench conformance deploy diff clean refresh-versions
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(PIPENV):
 	$(PYTHON) -m venv .tools
@@ -50,8 +50,9 @@ synth: install ## Validate settings, then synthesize every environment (ENV=name
 	@echo "Terraform JSON written to:"
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json | sed 's/^/  /'
 
-test: install ## ruff, then the test suite (snapshots, assertions, promtool, checkov, CLI)
+test: install ## ruff, the settings check (prints version warnings), then the test suite
 	ruff check .
+	python main.py --check
 	pytest
 
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
@@ -63,10 +64,16 @@ conformance: synth ## AI conformance report per environment, from the synthesize
 bench: install ## Benchmark synth against a plain cdktf+azurerm import; writes bench/results/<date>.json
 	python bench/run.py $(BENCH_ARGS)
 
+refresh-versions: install ## Merge `az aks get-versions` / `az aks mesh get-revisions` for LOCATION into data/aks-versions.toml
+	@test -n "$(LOCATION)" || { echo "make refresh-versions needs LOCATION=<region>, such as LOCATION=eastus2"; exit 2; }
+	python -m aks_platform.refresh_versions --location $(LOCATION)
+
 lint: install ## ruff check
 	ruff check .
 
-deploy: synth ## Apply cluster then workloads stack (needs az login, kubelogin for prod, TF_VAR_resource_group_name)
+deploy: install ## Apply cluster then workloads stack; refuses retired versions unless ALLOW_RETIRED=1
+	python main.py --check --deploy-gate
+	$(MAKE) --no-print-directory synth
 	cdktf deploy --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)*','*')
 
 diff: synth ## Show the Terraform plan of each stack (needs az login)

@@ -3,11 +3,16 @@
 
     python main.py            synthesize every environment in environments/ into cdktf.out/
     python main.py --check    validate the settings only; write nothing
+    python main.py --check --deploy-gate
+                              also refuse versions past their end of support (make deploy runs
+                              this; ALLOW_RETIRED=1 lets them through)
     CDKTF_ENV=prod ...        only the named environment(s), comma-separated
     AKS_ENVIRONMENTS_DIR=...  read environment files from another folder
 
 Settings of every selected environment are validated before any stack is built, so bad input
-stops here with a list of problems and exit code 2, and nothing is written.
+stops here with a list of problems and exit code 2, and nothing is written. Versions near or past
+their end of support (data/aks-versions.toml) are printed as warnings; with --deploy-gate a
+retired one stops the run with exit code 3.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ import os
 import sys
 from pathlib import Path
 
-from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, load_environments
+from aks_platform.currency import currency_notices
+from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environment_label, load_environments
+from aks_platform.versions import today
+
+ALLOW_RETIRED = "ALLOW_RETIRED"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -25,6 +34,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--check", action="store_true", help="validate settings only")
+    parser.add_argument(
+        "--deploy-gate",
+        action="store_true",
+        help="exit 3 when a version is past its end of support, unless ALLOW_RETIRED=1",
+    )
     parser.add_argument(
         "--environments",
         type=Path,
@@ -39,6 +53,27 @@ def selected_environments() -> list[str] | None:
     return names or None
 
 
+def report_currency(environments: dict, directory: Path, *, gate: bool) -> bool:
+    """Print every currency notice; False when the deploy gate must stop on a retired version."""
+    day = today()
+    retired = 0
+    for name, settings in environments.items():
+        for notice in currency_notices(settings, day):
+            print(notice.render(environment_label(directory, name)), file=sys.stderr)
+            retired += notice.retired
+    if gate and retired:
+        if os.environ.get(ALLOW_RETIRED) == "1":
+            print(f"{ALLOW_RETIRED}=1: deploying {retired} retired version(s) anyway", file=sys.stderr)
+            return True
+        print(
+            f"refusing to deploy: {retired} version(s) past their end of support on {day} (see above); fix "
+            f"them, or set {ALLOW_RETIRED}=1 to deploy anyway",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -46,6 +81,8 @@ def main(argv: list[str]) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
+    if not report_currency(environments, args.environments, gate=args.deploy_gate):
+        return 3
     if args.check:
         print(f"settings valid: {', '.join(environments)}")
         return 0

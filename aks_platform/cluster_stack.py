@@ -6,11 +6,12 @@ one environment decide every value.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import ITerraformDependable, TerraformOutput, TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
+from aks_platform.azure_facts import load_container_insights
 from aks_platform.naming import Naming
 from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
@@ -54,15 +55,23 @@ class ClusterStack(TerraformStack):
 
         insights = None
         if settings.container_insights.enabled:
+            collection = load_container_insights()
             insights = ContainerInsights(
                 self,
                 "container-insights",
                 ContainerInsightsProps(
                     name=naming.log_analytics_workspace,
+                    rule_name=naming.container_insights_rule,
                     location=settings.location,
                     resource_group_name=resource_group.string_value,
                     retention_in_days=settings.container_insights.retention_in_days,
+                    streams=tuple(collection["streams"]),
+                    data_collection_settings=collection["data_collection_settings"],
                     tags=settings.tags,
+                    extension_name=collection["extension_name"],
+                    data_source_name=collection["data_source_name"],
+                    destination_name=collection["destination_name"],
+                    association_name=collection["association_name"],
                 ),
             )
 
@@ -97,14 +106,24 @@ class ClusterStack(TerraformStack):
             ),
         )
 
-        self.user_pools = [
-            UserNodePool(
+        if insights is not None:
+            insights.collect_from(self.cluster.id)
+
+        # AKS answers a second concurrent operation on one cluster with 409 OperationNotAllowed, so
+        # every operation on the cluster (each user pool, then the Gateway API update) waits for the
+        # one before it.
+        previous: ITerraformDependable = self.cluster.resource
+        self.user_pools: list[UserNodePool] = []
+        for pool in settings.user_pools:
+            user_pool = UserNodePool(
                 self,
                 f"pool-{pool.name}",
-                UserNodePoolProps(cluster_id=self.cluster.id, pool=pool, tags=settings.tags),
+                UserNodePoolProps(
+                    cluster_id=self.cluster.id, pool=pool, tags=settings.tags, depends_on=[previous]
+                ),
             )
-            for pool in settings.user_pools
-        ]
+            self.user_pools.append(user_pool)
+            previous = user_pool.resource
 
         if settings.gateway_api.enabled:
             ManagedGatewayApi(
@@ -113,7 +132,7 @@ class ClusterStack(TerraformStack):
                 ManagedGatewayApiProps(
                     cluster_id=self.cluster.id,
                     api_version=settings.gateway_api.api_version,
-                    depends_on=[self.cluster.resource],
+                    depends_on=[previous],
                 ),
             )
 

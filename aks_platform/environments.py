@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from aks_platform.paths import ENVIRONMENTS, ROOT
 from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings, LocalBackendSettings
-from aks_platform.validation import NO_VALUE, Problem, check_environment
+from aks_platform.validation import check_environment
+from aks_platform.validation_types import NO_VALUE, Problem
 
 ENVIRONMENTS_DIR = ENVIRONMENTS
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
@@ -57,6 +58,11 @@ def _show(value: Any) -> str:
 
 def environment_files(directory: Path = ENVIRONMENTS_DIR) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.toml"))}
+
+
+def environment_label(directory: Path, name: str) -> str:
+    """How messages name an environment's file: relative to the project where possible."""
+    return _relative(directory / f"{name}.toml")
 
 
 def load_environments(
@@ -133,6 +139,10 @@ def _problems_from(error: ValidationError) -> list[Problem]:
             value = NO_VALUE
         elif kind in ("model_type", "dataclass_type") and isinstance(value, list):
             message = f"write [{key}] once, as a table; an array of tables is not allowed here"
+        elif kind in ("tuple_type", "list_type"):
+            message = 'write a TOML array, such as ["first", "second"]'
+        elif kind == "dict_type":
+            message = f'write a TOML table, such as [{key}] or {key} = {{ name = "value" }}'
         elif kind == "union_tag_invalid":
             message = f"unknown backend type; use {detail['ctx']['expected_tags']}"
         else:

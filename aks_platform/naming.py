@@ -52,6 +52,10 @@ class Naming:
         return f"amdca-{self.prefix}-{self.location}"
 
     @property
+    def container_insights_rule(self) -> str:
+        return f"msci-{self.prefix}-{self.location}"
+
+    @property
     def log_analytics_workspace(self) -> str:
         return f"log-{self.prefix}-{self.location}"
 

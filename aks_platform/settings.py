@@ -100,7 +100,10 @@ class ClusterSettings(Settings):
     # Hardening; every default below leaves the attribute unset, as main.tf did.
     sku_tier: Literal["Free", "Standard", "Premium"] | None = None
     cost_analysis_enabled: StrictBool = False
-    automatic_upgrade_channel: Literal["none", "patch", "rapid", "stable", "node-image"] | None = None
+    # Unset means no automatic upgrades (azurerm 4.55 has no "none" value; it omits the attribute).
+    automatic_upgrade_channel: Literal["patch", "rapid", "stable", "node-image"] | None = None
+    # "AKSLongTermSupport" keeps a minor past its standard support (needs sku_tier "Premium").
+    support_plan: Literal["KubernetesOfficial", "AKSLongTermSupport"] | None = None
     node_os_upgrade_channel: Literal["None", "Unmanaged", "SecurityPatch", "NodeImage"] | None = None
     entra_id_rbac: EntraIdRbacSettings | None = None
     azure_policy_enabled: StrictBool = False

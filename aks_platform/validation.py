@@ -7,20 +7,19 @@ with the key path to fix and a message that says what is allowed.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from aks_platform import manifests
+from aks_platform.azure_facts import load_regions, load_vm_sizes
+from aks_platform.currency import version_problems
 from aks_platform.naming import Naming
-from aks_platform.paths import DATA
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.validation_types import NO_VALUE, Problem
+from aks_platform.versions import load_table
 
-ISTIO_TABLE = DATA / "istio-compatibility.toml"
+__all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_taint"]
 
 # The CNCF Kubernetes AI Conformance program starts at 1.34.
 MIN_KUBERNETES = (1, 34)
@@ -35,12 +34,22 @@ NAME_LIMITS = {
     "data collection endpoint": (3, 44),
     "data collection rule": (1, 64),
     "Log Analytics workspace": (4, 63),
+    "Container Insights data collection rule": (1, 64),
 }
 CLUSTER_NAME_MAX = 63
 DNS_PREFIX_MAX = 54
 TAG_KEY_MAX = 512
 TAG_VALUE_MAX = 256
+# Azure Resource Manager: at most 50 tag name/value pairs on a resource.
+TAGS_PER_RESOURCE_MAX = 50
 TAG_KEY_FORBIDDEN = "<>%&\\?/"
+# Node label prefixes nobody may set on AKS nodes: AKS reserves kubernetes.azure.com/, and the
+# kubelet (NodeRestriction) may not set labels under kubernetes.io/ or k8s.io/ except these two.
+RESERVED_LABEL_DOMAINS = ("kubernetes.azure.com", "kubernetes.io", "k8s.io")
+ALLOWED_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
+LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
 VERSION = re.compile(r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$")
 ISTIO_REVISION = re.compile(r"^asm-1-(?P<minor>[0-9]{2})$")
@@ -63,37 +72,11 @@ DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 ROTATION_INTERVAL = re.compile(r"^[1-9][0-9]*[smh]$")
+# time_sleep parses durations with Go's time.ParseDuration: numbers with units, such as 60s or 1m30s.
+GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 MAX_PODS = (10, 250)
 IMAGE_CLEANER_HOURS = (24, 2160)
 LOG_RETENTION_DAYS = (30, 730)
-
-
-# Marks a problem that has no value to show (a missing key, an unreadable file).
-NO_VALUE: Any = object()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix: where (key path), what was found, and what is allowed."""
-
-    key: str
-    value: Any
-    message: str
-
-
-@functools.cache
-def istio_compatibility() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
-    """Revision -> (lowest, highest) Kubernetes minor it supports, from data/istio-compatibility.toml."""
-    table = tomllib.loads(ISTIO_TABLE.read_text(encoding="utf-8"))["revisions"]
-    return {
-        revision: (_minor(row["min_kubernetes"]), _minor(row["max_kubernetes"]))
-        for revision, row in table.items()
-    }
-
-
-def _minor(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)
 
 
 def _show(version: tuple[int, int]) -> str:
@@ -111,6 +94,10 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_tags("tags", settings.tags),
         *_check_workloads(settings),
         *_check_manifests(settings),
+        *_check_location(settings),
+        *_check_preview_features(settings),
+        *_check_labels_and_tag_counts(settings),
+        *version_problems(settings),
     ]
 
 
@@ -153,6 +140,7 @@ def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Pr
         }
     if settings.container_insights.enabled:
         derived["Log Analytics workspace"] = naming.log_analytics_workspace
+        derived["Container Insights data collection rule"] = naming.container_insights_rule
     for what, derived_name in derived.items():
         low, high = NAME_LIMITS[what]
         if not low <= len(derived_name) <= high:
@@ -297,7 +285,7 @@ def _check_istio(settings: EnvironmentSettings) -> Iterator[Problem]:
         return
     revisions = istio.revisions
     if not revisions:
-        yield Problem("istio.revisions", [], 'list at least one revision, such as ["asm-1-28"]')
+        yield Problem("istio.revisions", [], 'list at least one revision, such as ["asm-1-30"]')
     if len(revisions) > MAX_ISTIO_REVISIONS:
         yield Problem(
             "istio.revisions",
@@ -308,24 +296,13 @@ def _check_istio(settings: EnvironmentSettings) -> Iterator[Problem]:
     if duplicates:
         yield Problem("istio.revisions", list(revisions), f"duplicate revisions: {', '.join(duplicates)}")
 
-    table = istio_compatibility()
-    version = VERSION.match(settings.cluster.kubernetes_version)
-    cluster_minor = (int(version["major"]), int(version["minor"])) if version else None
+    known = sorted(load_table().istio)
     for index, revision in enumerate(revisions):
         key = f"istio.revisions[{index}]"
         if not ISTIO_REVISION.match(revision):
-            yield Problem(key, revision, "use the form asm-1-NN, such as asm-1-28")
-        elif revision not in table:
-            yield Problem(key, revision, f"unknown revision; known: {', '.join(sorted(table))}")
-        elif cluster_minor is not None:
-            low, high = table[revision]
-            if not low <= cluster_minor <= high:
-                yield Problem(
-                    key,
-                    revision,
-                    f"{revision} supports Kubernetes {_show(low)}-{_show(high)}, not "
-                    f"{_show(cluster_minor)} (cluster.kubernetes_version)",
-                )
+            yield Problem(key, revision, "use the form asm-1-NN, such as asm-1-30")
+        elif revision not in known:
+            yield Problem(key, revision, f"unknown revision; known: {', '.join(known)}")
 
 
 def _check_pools(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -377,6 +354,7 @@ def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[P
         if getattr(pool.upgrade, field) < 0:
             yield Problem(f"{key}.upgrade.{field}", getattr(pool.upgrade, field), "use 0 or more")
     yield from _check_tags(f"{key}.tags", pool.tags)
+    yield from _check_ephemeral_os_disk(key, pool)
 
 
 def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
@@ -588,3 +566,133 @@ def _check_tags(key: str, tags: dict[str, str]) -> Iterator[Problem]:
             yield Problem(
                 f"{key}.{tag}", f"{value[:20]}...", f"tag values have at most {TAG_VALUE_MAX} characters"
             )
+
+
+def _all_pools(settings: EnvironmentSettings) -> list[tuple[str, NodePoolSettings]]:
+    return [("system_pool", settings.system_pool)] + [
+        (f"user_pools[{index}]", pool) for index, pool in enumerate(settings.user_pools)
+    ]
+
+
+def _check_location(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """The region exists, and pools ask for zones only where the region has them."""
+    regions = load_regions()
+    if not LOCATION.match(settings.location):
+        return  # _check_names already says how to write it
+    if settings.location not in regions:
+        close = sorted(name for name in regions if name[:4] == settings.location[:4])
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        yield Problem(
+            "location",
+            settings.location,
+            f"not an Azure region in data/azure-regions.toml{hint} (use the programmatic name, such as "
+            "eastus2)",
+        )
+        return
+    if regions[settings.location]:
+        return
+    for key, pool in _all_pools(settings):
+        if pool.zones:
+            yield Problem(
+                f"{key}.zones",
+                list(pool.zones),
+                f"{settings.location} has no availability zones: remove zones, or choose a region with "
+                "them (data/azure-regions.toml)",
+            )
+
+
+def _check_preview_features(settings: EnvironmentSettings) -> Iterator[Problem]:
+    wait = settings.preview_features.wait
+    if settings.preview_features.names and not GO_DURATION.match(wait):
+        yield Problem(
+            "preview_features.wait",
+            wait,
+            "use a duration with units that time_sleep accepts, such as 60s, 2m or 1m30s",
+        )
+    duplicates = sorted(
+        {name for name in settings.preview_features.names if settings.preview_features.names.count(name) > 1}
+    )
+    if duplicates:
+        yield Problem(
+            "preview_features.names",
+            list(settings.preview_features.names),
+            f"duplicate features: {', '.join(duplicates)}",
+        )
+
+
+def _label_problem(label: str) -> str | None:
+    """Why a node label key is not allowed on AKS, or None."""
+    prefix, _, name = label.rpartition("/")
+    if not LABEL_NAME.match(name) or (prefix and (len(prefix) > 253 or not LABEL_PREFIX.match(prefix))):
+        return (
+            "a label key is an optional DNS-subdomain prefix and '/', then 1-63 letters, digits, '-', '_' "
+            "or '.', starting and ending with a letter or digit"
+        )
+    if prefix and prefix not in ALLOWED_LABEL_DOMAINS:
+        for domain in RESERVED_LABEL_DOMAINS:
+            if prefix == domain or prefix.endswith("." + domain):
+                return f"the prefix {domain}/ is reserved for AKS and Kubernetes; use a prefix of your own"
+    return None
+
+
+def _check_labels_and_tag_counts(settings: EnvironmentSettings) -> Iterator[Problem]:
+    if len(settings.tags) > TAGS_PER_RESOURCE_MAX:
+        yield Problem(
+            "tags",
+            f"{len(settings.tags)} tags",
+            f"Azure allows at most {TAGS_PER_RESOURCE_MAX} tags on a resource",
+        )
+    for key, pool in _all_pools(settings):
+        merged = {**settings.tags, **pool.tags}
+        if len(merged) > TAGS_PER_RESOURCE_MAX and len(settings.tags) <= TAGS_PER_RESOURCE_MAX:
+            yield Problem(
+                f"{key}.tags",
+                f"{len(merged)} tags with the environment's",
+                f"Azure allows at most {TAGS_PER_RESOURCE_MAX} tags on a resource",
+            )
+        for label, value in pool.labels.items():
+            problem = _label_problem(label)
+            if problem:
+                yield Problem(f"{key}.labels", label, problem)
+            if not LABEL_VALUE.match(value):
+                yield Problem(
+                    f"{key}.labels.{label}",
+                    value,
+                    "a label value has at most 63 letters, digits, '-', '_' or '.', starting and ending with "
+                    "a letter or digit",
+                )
+
+
+def _check_ephemeral_os_disk(key: str, pool: NodePoolSettings) -> Iterator[Problem]:
+    if pool.os_disk_type != "Ephemeral":
+        return
+    size = load_vm_sizes().get(pool.vm_size)
+    if size is None:
+        yield Problem(
+            f"{key}.vm_size",
+            pool.vm_size,
+            "an ephemeral OS disk must fit the size's cache or temp disk, and this size is not in "
+            "data/vm-sizes.toml: add it with its disks (from its Azure size page), or use "
+            'os_disk_type = "Managed"',
+        )
+        return
+    if pool.os_disk_size_gb is None:
+        yield Problem(
+            f"{key}.os_disk_size_gb",
+            NO_VALUE,
+            f"set it with an ephemeral OS disk, at most {size.ephemeral_os_disk_max_gib} GB on {size.name}",
+        )
+    elif size.ephemeral_os_disk_max_gib == 0:
+        yield Problem(
+            f"{key}.os_disk_type",
+            "Ephemeral",
+            f"{size.name} has no cache or temp disk to hold an ephemeral OS disk: use a size with a local "
+            'disk (such as the ds_v5 sizes) or os_disk_type = "Managed"',
+        )
+    elif pool.os_disk_size_gb > size.ephemeral_os_disk_max_gib:
+        yield Problem(
+            f"{key}.os_disk_size_gb",
+            pool.os_disk_size_gb,
+            f"an ephemeral OS disk on {size.name} holds at most {size.ephemeral_os_disk_max_gib} GB (cache "
+            f"{size.cache_gib} GiB, temp {size.temp_gib} GiB)",
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesCluster,
     KubernetesClusterApiServerAccessProfile,
@@ -77,6 +77,11 @@ def pool_fields(pool: NodePoolSettings) -> dict[str, object]:
     }
 
 
+def autoscaled_lifecycle(node_count_path: str, pool: NodePoolSettings) -> TerraformResourceLifecycle | None:
+    """The cluster autoscaler owns node_count of an autoscaled pool: Terraform must not reset it."""
+    return TerraformResourceLifecycle(ignore_changes=[node_count_path]) if pool.auto_scaling else None
+
+
 def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None) -> dict[str, object]:
     """Security and operations attributes; each stays out of the JSON until a setting asks for it."""
     rbac = settings.entra_id_rbac
@@ -85,6 +90,7 @@ def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None
     autoscaler = settings.workload_autoscaler
     return {
         "sku_tier": settings.sku_tier,
+        "support_plan": settings.support_plan,
         "cost_analysis_enabled": settings.cost_analysis_enabled or None,
         "automatic_upgrade_channel": settings.automatic_upgrade_channel,
         "node_os_upgrade_channel": settings.node_os_upgrade_channel,
@@ -207,6 +213,7 @@ class AksCluster(Construct):
             ),
             tags=props.tags,
             depends_on=list(props.depends_on) or None,
+            lifecycle=autoscaled_lifecycle("default_node_pool[0].node_count", pool),
             **_hardening(settings, props.log_analytics_workspace_id),
         )
         self.resource.override_logical_id("aks")

@@ -85,18 +85,21 @@ class AzapiResourceAction(_AzapiResource):
         resource_id: str,
         method: str = "POST",
         body: Mapping[str, Any] | None = None,
+        action: str | None = None,
         depends_on: Sequence[ITerraformDependable] | None = None,
     ) -> None:
+        attributes: dict[str, Any] = {"type": type, "resource_id": resource_id}
+        # `action` is appended to the resource id's URL (POST .../register); without it the call goes
+        # to the resource id itself.
+        if action is not None:
+            attributes["action"] = action
+        attributes["method"] = method
+        attributes["body"] = dict(body or {})
         super().__init__(
             scope,
             id,
             terraform_resource_type="azapi_resource_action",
-            attributes={
-                "type": type,
-                "resource_id": resource_id,
-                "method": method,
-                "body": dict(body or {}),
-            },
+            attributes=attributes,
             depends_on=depends_on,
         )
 

@@ -1,7 +1,9 @@
-"""Registers AKS preview features on the subscription, then waits for Azure to act on them.
+"""Registers AKS preview features on the subscription, waits, then re-registers the resource provider.
 
-Feature registration is asynchronous in Azure: the PUT returns before the feature is usable,
-so the cluster waits on `ready` (a fixed sleep, as main.tf did) instead of on the PUTs.
+Feature registration is asynchronous in Azure: the PUT returns before the feature is usable, so
+a fixed sleep follows (as main.tf had). AKS documents a second step that main.tf skipped: after a
+feature is registered, register the Microsoft.ContainerService resource provider again so the
+feature propagates to it. The cluster depends on `ready`, that re-registration.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from constructs.azapi import AzapiResourceAction
 
 FEATURE_REGISTRATION_TYPE = "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations@2021-07-01"
 FEATURE_NAMESPACE = "Microsoft.ContainerService"
+PROVIDER_TYPE = "Microsoft.Resources/providers@2021-04-01"
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,21 @@ class PreviewFeatures(Construct):
             registration.override_logical_id(f"register_{snake_case(feature)}")
             self.registrations.append(registration)
 
-        self.ready = Sleep(
+        self.wait = Sleep(
             self,
             "wait",
             create_duration=props.wait,
             depends_on=list(self.registrations),
         )
-        self.ready.override_logical_id("wait_for_preview_features")
+        self.wait.override_logical_id("wait_for_preview_features")
+
+        self.ready = AzapiResourceAction(
+            self,
+            "register-provider",
+            type=PROVIDER_TYPE,
+            resource_id=f"/subscriptions/{props.subscription_id}/providers/{FEATURE_NAMESPACE}",
+            action="register",
+            method="POST",
+            depends_on=[self.wait],
+        )
+        self.ready.override_logical_id("register_container_service_provider")

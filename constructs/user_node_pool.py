@@ -6,8 +6,10 @@ CPU-only POC pool of main.tf; the construct is the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
     KubernetesClusterNodePool,
     KubernetesClusterNodePoolUpgradeSettings,
@@ -15,7 +17,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 
 from aks_platform.settings import NodePoolSettings
 from constructs import Construct
-from constructs.aks_cluster import pool_fields, upgrade_settings_block
+from constructs.aks_cluster import autoscaled_lifecycle, pool_fields, upgrade_settings_block
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class UserNodePoolProps:
     cluster_id: str
     pool: NodePoolSettings
     tags: dict[str, str]
+    # AKS runs one operation on a cluster at a time: a pool waits for the operations before it.
+    depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 
 class UserNodePool(Construct):
@@ -41,6 +45,8 @@ class UserNodePool(Construct):
             node_taints=list(pool.taints) or None,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade)),
             tags={**props.tags, **pool.tags},
+            depends_on=list(props.depends_on) or None,
+            lifecycle=autoscaled_lifecycle("node_count", pool),
             **pool_fields(pool),
         )
         self.resource.override_logical_id(f"node_pool_{pool.name}")

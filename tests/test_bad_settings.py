@@ -396,6 +396,151 @@ CASES = [
         VALID + '[backend]\ntype = "azurerm"\nresource_group_name = "rg"\n',
         ("backend.storage_account_name", "required key is missing"),
     ),
+    # Refused because Azure refuses it today (issue: deployable on Azure today).
+    Case(
+        "region-unknown",
+        VALID + 'location = "westeurope2"\n',
+        ('location = "westeurope2"', "not an Azure region", "westeurope"),
+    ),
+    Case(
+        "zones-in-region-without-zones",
+        VALID + 'location = "westus"\n',
+        ('system_pool.zones = ["1", "2", "3"]', "westus has no availability zones"),
+    ),
+    Case(
+        "patch-never-released",
+        VALID + '[cluster]\nkubernetes_version = "1.34.99"\n',
+        ('cluster.kubernetes_version = "1.34.99"', "no such patch release", 'minor alias "1.34"'),
+    ),
+    Case(
+        "minor-not-offered",
+        VALID + '[cluster]\nkubernetes_version = "1.40"\n',
+        ('cluster.kubernetes_version = "1.40"', "AKS offers no generally available Kubernetes 1.40"),
+    ),
+    Case(
+        "istio-revision-not-for-minor",
+        VALID + '[cluster]\nkubernetes_version = "1.36"\n',
+        ('istio.revisions[0] = "asm-1-28"', "asm-1-28 supports Kubernetes 1.30-1.35, not 1.36"),
+    ),
+    Case(
+        "wait-without-unit",
+        VALID + '[preview_features]\nwait = "60"\n',
+        ('preview_features.wait = "60"', "a duration with units", "60s"),
+    ),
+    Case(
+        "wait-forever",
+        VALID + '[preview_features]\nwait = "forever"\n',
+        ('preview_features.wait = "forever"', "a duration with units"),
+    ),
+    Case(
+        "gateway-api-version-without-gateway-api",
+        VALID + '[gateway_api]\napi_version = "2024-02-01"\n',
+        (
+            'gateway_api.api_version = "2024-02-01"',
+            "has no properties.ingressProfile.gatewayAPI",
+            "2026-03-01",
+        ),
+    ),
+    Case(
+        "gateway-api-version-unknown",
+        VALID + '[gateway_api]\napi_version = "2099-01-01"\n',
+        ('gateway_api.api_version = "2099-01-01"', "unknown managedClusters API version"),
+    ),
+    Case(
+        "gateway-api-preview-without-feature",
+        VALID
+        + '[gateway_api]\napi_version = "2025-06-02-preview"\n'
+        + '[preview_features]\nnames = ["ManagedGPUExperiencePreview"]\n',
+        ("preview_features.names", "needs ManagedGatewayAPIPreview registered"),
+    ),
+    Case(
+        "too-many-tags",
+        VALID + "[tags]\n" + "".join(f't{index} = "v"\n' for index in range(51)),
+        ('tags = "51 tags"', "at most 50 tags"),
+    ),
+    Case(
+        "too-many-tags-with-pool-tags",
+        VALID
+        + "[tags]\n"
+        + "".join(f't{index} = "v"\n' for index in range(45))
+        + user_pool(name="gpunp", node_count=1, min_count=1, max_count=3)
+        + "[user_pools.tags]\n"
+        + "".join(f'p{index} = "v"\n' for index in range(6)),
+        ("user_pools[0].tags", "51 tags with the environment's", "at most 50 tags"),
+    ),
+    Case(
+        "reserved-label-prefix",
+        VALID
+        + user_pool(name="gpunp", min_count=1, max_count=3)
+        + '[user_pools.labels]\n"kubernetes.azure.com/scalesetpriority" = "spot"\n',
+        (
+            'user_pools[0].labels = "kubernetes.azure.com/scalesetpriority"',
+            "kubernetes.azure.com/ is reserved",
+        ),
+    ),
+    Case(
+        "reserved-kubernetes-io-label",
+        VALID
+        + user_pool(name="gpunp", min_count=1, max_count=3)
+        + '[user_pools.labels]\n"node-role.kubernetes.io/gpu" = ""\n',
+        ("node-role.kubernetes.io/gpu", "kubernetes.io/ is reserved"),
+    ),
+    Case(
+        "label-value-too-long",
+        VALID
+        + user_pool(name="gpunp", min_count=1, max_count=3)
+        + "[user_pools.labels]\n"
+        + f'team = "{"x" * 64}"\n',
+        ("user_pools[0].labels.team", "at most 63"),
+    ),
+    Case(
+        "ephemeral-disk-larger-than-cache",
+        VALID + system_pool(min_count=2, max_count=5, os_disk_type="Ephemeral", os_disk_size_gb=128),
+        ("system_pool.os_disk_size_gb = 128", "Standard_D2s_v3 holds at most 50 GB", "cache 50 GiB"),
+    ),
+    Case(
+        "ephemeral-disk-on-size-without-local-disk",
+        VALID
+        + system_pool(
+            vm_size="Standard_D4s_v5", min_count=2, max_count=5, os_disk_type="Ephemeral", os_disk_size_gb=64
+        ),
+        ('system_pool.os_disk_type = "Ephemeral"', "Standard_D4s_v5 has no cache or temp disk"),
+    ),
+    Case(
+        "ephemeral-disk-on-unknown-size",
+        VALID
+        + system_pool(
+            vm_size="Standard_E4ds_v5", min_count=2, max_count=5, os_disk_type="Ephemeral", os_disk_size_gb=64
+        ),
+        ('system_pool.vm_size = "Standard_E4ds_v5"', "not in data/vm-sizes.toml"),
+    ),
+    Case(
+        "ephemeral-disk-without-size",
+        VALID + system_pool(vm_size="Standard_D4ds_v5", min_count=2, max_count=5, os_disk_type="Ephemeral"),
+        ("system_pool.os_disk_size_gb", "at most 150 GB on Standard_D4ds_v5"),
+    ),
+    Case(
+        "labels-allowed-as-string",
+        VALID + '[managed_prometheus]\nlabels_allowed = "true"\n',
+        ('managed_prometheus.labels_allowed = "true"', "write a TOML array"),
+    ),
+    Case(
+        "upgrade-channel-none",
+        VALID + '[cluster]\nautomatic_upgrade_channel = "none"\n',
+        ('cluster.automatic_upgrade_channel = "none"', "'patch', 'rapid', 'stable' or 'node-image'"),
+    ),
+    Case(
+        "pinned-patch-with-patch-channel",
+        VALID
+        + '[cluster]\nkubernetes_version = "1.36.3"\nautomatic_upgrade_channel = "patch"\n'
+        + '[istio]\nrevisions = ["asm-1-30"]\n',
+        ('cluster.kubernetes_version = "1.36.3"', "next plan would try to downgrade", 'minor alias "1.36"'),
+    ),
+    Case(
+        "lts-without-premium",
+        VALID + '[cluster]\nsupport_plan = "AKSLongTermSupport"\nsku_tier = "Standard"\n',
+        ('cluster.support_plan = "AKSLongTermSupport"', 'needs sku_tier = "Premium"'),
+    ),
 ]
 
 

@@ -92,31 +92,51 @@ def test_monitor_metrics_has_empty_allowlists(dev_stack: Stack) -> None:
     assert only(dev_stack, "azurerm_kubernetes_cluster")["monitor_metrics"] == {}
 
 
+FEATURE_TYPE = "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations@2021-07-01"
+PROVIDER_ID = (
+    "/subscriptions/${data.azurerm_client_config.current.subscription_id}"
+    "/providers/Microsoft.ContainerService"
+)
+
+
+def _feature_registrations(stack: Stack) -> dict[str, dict]:
+    return {
+        name: action
+        for name, action in resources(stack, "azapi_resource_action").items()
+        if action["type"] == FEATURE_TYPE
+    }
+
+
 def test_preview_feature_registrations(dev_stack: Stack) -> None:
-    actions = resources(dev_stack, "azapi_resource_action")
-    by_id = {action["resource_id"]: action for action in actions.values()}
+    by_id = {action["resource_id"]: action for action in _feature_registrations(dev_stack).values()}
     assert set(by_id) == {
         FEATURE_ID + "ManagedGatewayAPIPreview",
         FEATURE_ID + "ManagedGPUExperiencePreview",
     }
     for action in by_id.values():
-        assert action["type"] == (
-            "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations@2021-07-01"
-        )
         assert action["method"] == "PUT"
         assert action["body"] == {}
 
 
-def test_cluster_waits_for_feature_registration(dev_stack: Stack) -> None:
+def test_cluster_waits_for_feature_registration_then_provider_reregistration(dev_stack: Stack) -> None:
+    # AKS docs: after registering a feature, register Microsoft.ContainerService again so the
+    # feature propagates; the cluster waits for that, which waits for the sleep after the PUTs.
     sleeps = resources(dev_stack, "time_sleep")
     assert len(sleeps) == 1
     ((sleep_name, sleep),) = sleeps.items()
     assert sleep["create_duration"] == "60s"
     assert sorted(sleep["depends_on"]) == sorted(
-        f"azapi_resource_action.{name}" for name in resources(dev_stack, "azapi_resource_action")
+        f"azapi_resource_action.{name}" for name in _feature_registrations(dev_stack)
     )
+    actions = resources(dev_stack, "azapi_resource_action")
+    (register_name,) = [name for name, action in actions.items() if action["type"] != FEATURE_TYPE]
+    register = actions[register_name]
+    assert register["type"] == "Microsoft.Resources/providers@2021-04-01"
+    assert register["resource_id"] == PROVIDER_ID
+    assert (register["action"], register["method"]) == ("register", "POST")
+    assert register["depends_on"] == [f"time_sleep.{sleep_name}"]
     cluster = only(dev_stack, "azurerm_kubernetes_cluster")
-    assert cluster["depends_on"] == [f"time_sleep.{sleep_name}"]
+    assert cluster["depends_on"] == [f"azapi_resource_action.{register_name}"]
 
 
 def test_gateway_api_installed_after_cluster(dev_stack: Stack) -> None:
@@ -130,7 +150,6 @@ def test_gateway_api_installed_after_cluster(dev_stack: Stack) -> None:
         assert api_version >= "2026-03-01"
     assert update["resource_id"] == "${azurerm_kubernetes_cluster.aks.id}"
     assert update["body"] == {"properties": {"ingressProfile": {"gatewayAPI": {"installation": "Standard"}}}}
-    assert update["depends_on"] == ["azurerm_kubernetes_cluster.aks"]
 
 
 def test_monitor_workspace(dev_stack: Stack) -> None:

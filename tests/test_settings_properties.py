@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.validation import check_environment, istio_compatibility
+from aks_platform.validation import check_environment
+from aks_platform.versions import load_table, version_key
 
 Document = dict[str, Any]
 
@@ -34,11 +35,15 @@ def scaling(draw: st.DrawFn, *, floor: int) -> Document:
 @st.composite
 def valid_documents(draw: st.DrawFn) -> Document:
     """An environment file's content that every rule accepts."""
-    table = istio_compatibility()
-    revision = draw(st.sampled_from(sorted(table)))
-    low, high = table[revision]
-    minor = draw(st.integers(max(low[1], 34), high[1]))
-    version = f"1.{minor}" + draw(st.sampled_from(["", ".0", ".2", ".11"]))
+    table = load_table()
+    minor_name = draw(st.sampled_from(sorted(table.kubernetes, key=version_key)))
+    minor = table.kubernetes[minor_name]
+    cluster_minor = version_key(minor_name)[:2]
+    revision = draw(
+        st.sampled_from(sorted(name for name, row in table.istio.items() if row.supports(cluster_minor)))
+    )
+    # A minor alias, or a patch the table lists.
+    version = draw(st.sampled_from([minor_name, *sorted(minor.patches)]))
     names = draw(st.lists(POOL_NAMES, min_size=1, max_size=4, unique=True))
     system_name, *user_names = names
     user_pools = []
@@ -110,6 +115,15 @@ def _set(path: str, value: Any) -> Callable[[Document], Document]:
     return apply
 
 
+def _then(*mutations: Callable[[Document], Document]) -> Callable[[Document], Document]:
+    def apply(document: Document) -> Document:
+        for mutate in mutations:
+            document = mutate(document)
+        return document
+
+    return apply
+
+
 BREAKERS: dict[str, tuple[Callable[[Document], Document], str]] = {
     "version below floor": (_set("cluster.kubernetes_version", "1.33"), "cluster.kubernetes_version"),
     "version malformed": (_set("cluster.kubernetes_version", "latest"), "cluster.kubernetes_version"),
@@ -123,6 +137,19 @@ BREAKERS: dict[str, tuple[Callable[[Document], Document], str]] = {
     "oidc off": (_set("cluster.oidc_issuer_enabled", False), "cluster.kaito_enabled"),
     "tag key slash": (_set("tags", {"a/b": "c"}), "tags.a/b"),
     "tag value long": (_set("tags", {"a": "v" * 300}), "tags.a"),
+    "patch never released": (_set("cluster.kubernetes_version", "1.34.99"), "cluster.kubernetes_version"),
+    "region unknown": (_set("location", "westeurope2"), "location"),
+    "zones without zones": (
+        _then(_set("location", "westus"), _set("system_pool.zones", ["1"])),
+        "system_pool.zones",
+    ),
+    "wait not a duration": (_set("preview_features.wait", "forever"), "preview_features.wait"),
+    "gateway api without property": (
+        _set("gateway_api.api_version", "2024-02-01"),
+        "gateway_api.api_version",
+    ),
+    "reserved label": (_set("system_pool.labels", {"kubernetes.azure.com/mode": "x"}), "system_pool.labels"),
+    "too many tags": (_set("tags", {f"t{index}": "v" for index in range(51)}), "tags"),
 }
 
 

@@ -1,0 +1,61 @@
+"""Azure facts kept as data: regions with their availability-zone support, and VM sizes' local disks.
+
+Both tables name their source in the file; settings validation refuses what they say Azure refuses.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from aks_platform.paths import DATA
+
+REGIONS_TABLE = DATA / "azure-regions.toml"
+VM_SIZES_TABLE = DATA / "vm-sizes.toml"
+CONTAINER_INSIGHTS = DATA / "container-insights.toml"
+
+
+@dataclass(frozen=True)
+class VmSize:
+    name: str
+    vcpus: int
+    cache_gib: int
+    temp_gib: int
+    gpus: int
+    source: str
+
+    @property
+    def ephemeral_os_disk_max_gib(self) -> int:
+        """Ephemeral OS disks live on the cache disk or, without one, the temp disk."""
+        return max(self.cache_gib, self.temp_gib)
+
+
+@functools.cache
+def load_regions() -> dict[str, bool]:
+    """Region programmatic name -> whether it has availability zones."""
+    document: dict[str, Any] = tomllib.loads(REGIONS_TABLE.read_text(encoding="utf-8"))
+    return {name: bool(row["zones"]) for name, row in document["regions"].items()}
+
+
+@functools.cache
+def load_vm_sizes() -> dict[str, VmSize]:
+    document: dict[str, Any] = tomllib.loads(VM_SIZES_TABLE.read_text(encoding="utf-8"))
+    return {
+        name: VmSize(
+            name=name,
+            vcpus=int(row["vcpus"]),
+            cache_gib=int(row.get("cache_gib", 0)),
+            temp_gib=int(row.get("temp_gib", 0)),
+            gpus=int(row.get("gpus", 0)),
+            source=row["source"],
+        )
+        for name, row in document["sizes"].items()
+    }
+
+
+@functools.cache
+def load_container_insights() -> dict[str, Any]:
+    """Streams and extension settings of the Container Insights data collection rule."""
+    return tomllib.loads(CONTAINER_INSIGHTS.read_text(encoding="utf-8"))

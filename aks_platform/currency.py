@@ -1,0 +1,243 @@
+"""Rules that hold an environment against data/aks-versions.toml: what AKS offers, and until when.
+
+`version_problems` returns what can never deploy (refused before anything is written).
+`currency_notices` returns what is past or near its end of support on a given day (warned on
+`--check`, `make synth` and `make test`; refused by `make deploy` unless ALLOW_RETIRED=1).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from aks_platform.settings import EnvironmentSettings
+from aks_platform.validation_types import Problem
+from aks_platform.versions import (
+    LTS_PLAN,
+    KubernetesMinor,
+    Notice,
+    VersionTable,
+    load_table,
+    parse_version,
+    version_key,
+)
+
+TABLE_FILE = "data/aks-versions.toml"
+# Channels that change the cluster's Kubernetes version by themselves.
+VERSION_CHANGING_CHANNELS = ("patch", "rapid", "stable")
+
+
+def _minor_name(version: str) -> str | None:
+    parsed = parse_version(version)
+    return f"{parsed[0]}.{parsed[1]}" if parsed else None
+
+
+def version_problems(settings: EnvironmentSettings, table: VersionTable | None = None) -> Iterator[Problem]:
+    """Kubernetes versions, Istio revisions and API versions that AKS does not offer at all."""
+    table = table or load_table()
+    cluster = settings.cluster
+    parsed = parse_version(cluster.kubernetes_version)
+    minor = table.minor(cluster.kubernetes_version) if parsed else None
+    key = "cluster.kubernetes_version"
+    if parsed is not None and minor is None and (parsed[0], parsed[1]) >= (1, 34):
+        known = ", ".join(sorted(table.kubernetes, key=version_key))
+        yield Problem(
+            key,
+            cluster.kubernetes_version,
+            f"AKS offers no generally available Kubernetes {parsed[0]}.{parsed[1]} in {TABLE_FILE} "
+            f"(as of {table.as_of}); use one of {known}",
+        )
+    if (
+        parsed is not None
+        and minor is not None
+        and parsed[2] is not None
+        and cluster.kubernetes_version not in minor.patches
+    ):
+        listed = sorted(minor.patches, key=version_key)
+        yield Problem(
+            key,
+            cluster.kubernetes_version,
+            f"no such patch release: {minor.name} has {', '.join(listed)} in {TABLE_FILE} (as of "
+            f'{table.as_of}); write the minor alias "{minor.name}", or run make refresh-versions '
+            "if AKS lists a newer patch",
+        )
+    if (
+        parsed is not None
+        and parsed[2] is not None
+        and cluster.automatic_upgrade_channel in (VERSION_CHANGING_CHANNELS)
+    ):
+        alias = f"{parsed[0]}.{parsed[1]}"
+        yield Problem(
+            key,
+            cluster.kubernetes_version,
+            f'with automatic_upgrade_channel = "{cluster.automatic_upgrade_channel}" AKS moves the patch '
+            f'itself and the next plan would try to downgrade it: write the minor alias "{alias}"',
+        )
+    if cluster.support_plan == LTS_PLAN:
+        if cluster.sku_tier != "Premium":
+            yield Problem(
+                "cluster.support_plan",
+                cluster.support_plan,
+                'long-term support needs sku_tier = "Premium"',
+            )
+        if minor is not None and minor.lts_end is None:
+            yield Problem(
+                "cluster.support_plan",
+                cluster.support_plan,
+                f"Kubernetes {minor.name} has no long-term support in {TABLE_FILE}",
+            )
+
+    if settings.istio.enabled and parsed is not None:
+        cluster_minor = (parsed[0], parsed[1])
+        for index, revision in enumerate(settings.istio.revisions):
+            row = table.istio.get(revision)
+            if row is None:
+                continue  # validation reports the unknown revision with the known ones
+            if not row.supports(cluster_minor):
+                low, high = row.min_kubernetes, row.max_kubernetes
+                yield Problem(
+                    f"istio.revisions[{index}]",
+                    revision,
+                    f"{revision} supports Kubernetes {low[0]}.{low[1]}-{high[0]}.{high[1]}, not "
+                    f"{cluster_minor[0]}.{cluster_minor[1]} (cluster.kubernetes_version)",
+                )
+
+    gateway = settings.gateway_api
+    if gateway.enabled:
+        api = table.api_versions.get(gateway.api_version)
+        if api is None:
+            known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
+            yield Problem(
+                "gateway_api.api_version",
+                gateway.api_version,
+                f"unknown managedClusters API version; versions with ingressProfile.gatewayAPI: {known}",
+            )
+        elif not api.gateway_api:
+            known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
+            yield Problem(
+                "gateway_api.api_version",
+                gateway.api_version,
+                f"this API version has no properties.ingressProfile.gatewayAPI ({api.source}); use one of "
+                f"{known}",
+            )
+        else:
+            missing = [name for name in api.needs_features if name not in settings.preview_features.names]
+            if missing:
+                yield Problem(
+                    "preview_features.names",
+                    list(settings.preview_features.names),
+                    f"gateway_api.api_version {gateway.api_version} is a preview and needs "
+                    f"{', '.join(missing)} registered: add it, or use a GA API version",
+                )
+
+
+def currency_notices(
+    settings: EnvironmentSettings, today: datetime.date, table: VersionTable | None = None
+) -> list[Notice]:
+    """What is past (retired) or within the warning window of its end of support on `today`."""
+    table = table or load_table()
+    notices: list[Notice] = []
+    recommended = table.recommended(today)
+    if recommended is not None:
+        fix = (
+            f'set cluster.kubernetes_version = "{recommended[0]}" and istio.revisions = ["{recommended[1]}"]'
+        )
+    else:
+        fix = f"no supported pair is left in {TABLE_FILE}: run make refresh-versions"
+    soon = datetime.timedelta(days=table.warn_days_before)
+    cluster = settings.cluster
+    version = cluster.kubernetes_version
+    minor = table.minor(version)
+    if minor is not None:
+        notices.extend(_minor_notices(minor, version, cluster.support_plan == LTS_PLAN, today, soon, fix))
+        notice = _patch_notice(minor, version, table, today, fix)
+        if notice is not None:
+            notices.append(notice)
+    if settings.istio.enabled:
+        for index, revision in enumerate(settings.istio.revisions):
+            row = table.istio.get(revision)
+            if row is None or row.end_of_life is None:
+                continue
+            key = f"istio.revisions[{index}]"
+            if row.end_of_life < today:
+                message = (
+                    f"reached end of life on {row.end_of_life}; AKS no longer installs it on new clusters"
+                )
+                notices.append(Notice(key, revision, message, fix, retired=True))
+            elif row.end_of_life - soon <= today:
+                notices.append(
+                    Notice(key, revision, f"reaches end of life on {row.end_of_life}", fix, retired=False)
+                )
+    return notices
+
+
+def _patch_notice(
+    minor: KubernetesMinor, version: str, table: VersionTable, today: datetime.date, fix: str
+) -> Notice | None:
+    """A pinned patch that AKS no longer offers (as refreshed) or most likely removed (by date)."""
+    parsed = parse_version(version)
+    if parsed is None or parsed[2] is None or version not in minor.patches:
+        return None
+    alias_fix = f'write the minor alias "{minor.name}" with automatic_upgrade_channel = "patch", or {fix}'
+    if minor.offered is not None:
+        if version in minor.offered:
+            return None
+        return Notice(
+            "cluster.kubernetes_version",
+            version,
+            f"az aks get-versions did not offer it in {minor.offered_in} on {minor.offered_on} (offered: "
+            f"{', '.join(minor.offered) or 'none'})",
+            alias_fix,
+            retired=True,
+        )
+    superseded = minor.superseded_on(version)
+    if superseded is None:
+        return None
+    gone = superseded + datetime.timedelta(days=table.patch_retention_days)
+    if gone >= today:
+        return None
+    return Notice(
+        "cluster.kubernetes_version",
+        version,
+        f"a newer {minor.name} patch shipped on {superseded}; AKS removes superseded patches after about "
+        f"{table.patch_retention_days} days, so {version} is most likely not creatable since about {gone}",
+        alias_fix,
+        retired=True,
+    )
+
+
+def _minor_notices(
+    minor: KubernetesMinor,
+    version: str,
+    long_term: bool,
+    today: datetime.date,
+    soon: datetime.timedelta,
+    fix: str,
+) -> Iterator[Notice]:
+    key = "cluster.kubernetes_version"
+    standard = minor.end_of_standard_support
+    if long_term and minor.lts_end is not None:
+        if minor.lts_end < today:
+            yield Notice(
+                key, version, f"long-term support for {minor.name} ended on {minor.lts_end}", fix, True
+            )
+        elif minor.lts_end - soon <= today:
+            yield Notice(
+                key, version, f"long-term support for {minor.name} ends on {minor.lts_end}", fix, False
+            )
+        return
+    if standard is None:
+        return
+    lts = (
+        f'; until {minor.lts_end} only with sku_tier = "Premium" and support_plan = "{LTS_PLAN}"'
+        if minor.lts_end is not None
+        else ""
+    )
+    if standard < today:
+        yield Notice(
+            key, version, f"Kubernetes {minor.name} left standard support on {standard}{lts}", fix, True
+        )
+    elif standard - soon <= today:
+        yield Notice(
+            key, version, f"Kubernetes {minor.name} leaves standard support on {standard}{lts}", fix, False
+        )
