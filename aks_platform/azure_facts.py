@@ -21,9 +21,12 @@ CONTAINER_INSIGHTS = DATA / "container-insights.toml"
 class VmSize:
     name: str
     vcpus: int
+    memory_gib: int
     cache_gib: int
     temp_gib: int
     gpus: int
+    # GPU instances per GPU for each AKS MIG profile (gpu_instance) the size supports.
+    mig_instances: dict[str, int]
     source: str
 
     @property
@@ -46,6 +49,8 @@ def load_vm_sizes() -> dict[str, VmSize]:
         name: VmSize(
             name=name,
             vcpus=int(row["vcpus"]),
+            memory_gib=int(row["memory_gib"]),
+            mig_instances={profile: int(count) for profile, count in row.get("mig_instances", {}).items()},
             cache_gib=int(row.get("cache_gib", 0)),
             temp_gib=int(row.get("temp_gib", 0)),
             gpus=int(row.get("gpus", 0)),

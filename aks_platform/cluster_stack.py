@@ -16,6 +16,7 @@ from aks_platform.naming import Naming
 from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
+from aks_platform.versions import load_table
 from constructs import Construct
 from constructs.aks_cluster import AksCluster, AksClusterProps
 from constructs.azapi import AzapiProvider
@@ -115,15 +116,21 @@ class ClusterStack(TerraformStack):
         previous: ITerraformDependable = self.cluster.resource
         self.user_pools: list[UserNodePool] = []
         for pool in settings.user_pools:
+            gpu_properties = [name for name in ("gpu_management", "mig_strategy") if getattr(pool, name)]
+            api = load_table().api_version_for(*gpu_properties) if gpu_properties else None
             user_pool = UserNodePool(
                 self,
                 f"pool-{pool.name}",
                 UserNodePoolProps(
-                    cluster_id=self.cluster.id, pool=pool, tags=settings.tags, depends_on=[previous]
+                    cluster_id=self.cluster.id,
+                    pool=pool,
+                    tags=settings.tags,
+                    depends_on=[previous],
+                    gpu_profile_api_version=api.name if api else None,
                 ),
             )
             self.user_pools.append(user_pool)
-            previous = user_pool.resource
+            previous = user_pool.last_operation
 
         if settings.gateway_api.enabled:
             ManagedGatewayApi(

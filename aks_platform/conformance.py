@@ -1,8 +1,11 @@
 """The AI conformance report, computed from the synthesized JSON of both stacks of an environment.
 
-One rule per MUST item of the CNCF Kubernetes AI Conformance checklist for 1.34 looks for the
-resources and values that satisfy it and cites them, or says what is missing. Nothing here is
-a hand-written table: remove a resource and its requirement drops.
+The checklist is the official one of the cluster's Kubernetes minor (data/ai-conformance.toml).
+Every MUST and SHOULD item of it has a rule here that looks for the resources and values that
+satisfy it and cites them, or says what is missing: provided, partly, not provided, or not
+applicable. Remove a resource and its item drops. Besides a Markdown report, `make conformance`
+writes a draft of the official checklist YAML with status and notes filled in, for a person to add
+the evidence links a submission needs.
 
     python -m aks_platform.conformance [cdktf.out]    (make conformance)
 """
@@ -16,29 +19,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
 from aks_platform.synth_output import stack_files_or_exit
 from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
+from aks_platform.versions import parse_version
 
 REPORT_DIR = CONFORMANCE_REPORTS
 MIN_KUBERNETES = (1, 34)
 
 Stack = dict[str, Any]
 
+PROVIDED, PARTLY, MISSING, NOT_APPLICABLE = "provided", "partly", "not provided", "not applicable"
+# The checklist's statuses (cncf/ai-conformance scripts/validate.go) for each outcome.
+STATUS = {
+    PROVIDED: "Implemented",
+    PARTLY: "Partially Implemented",
+    MISSING: "Not Implemented",
+    NOT_APPLICABLE: "N/A",
+}
+
 
 @dataclass(frozen=True)
 class Finding:
-    provided: bool
+    outcome: str
     evidence: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 
-
-@dataclass(frozen=True)
-class Requirement:
-    id: str
-    summary: str
-    rule: Callable[[Stack, Stack], Finding]
+    @property
+    def provided(self) -> bool:
+        return self.outcome == PROVIDED
 
 
 @dataclass
@@ -54,8 +67,12 @@ class _Check:
         else:
             self.missing.append(missing)
 
-    def result(self) -> Finding:
-        return Finding(not self.missing, tuple(self.evidence), tuple(self.missing))
+    def result(self, *, partial: bool = False) -> Finding:
+        """Provided when nothing is missing; partly when `partial` and something was found."""
+        if not self.missing:
+            return Finding(PROVIDED, tuple(self.evidence))
+        outcome = PARTLY if partial and self.evidence else MISSING
+        return Finding(outcome, tuple(self.evidence), tuple(self.missing))
 
 
 def _resources(stack: Stack, resource_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -67,19 +84,35 @@ def _cluster(stack: Stack) -> tuple[str, dict[str, Any]]:
     return next(_resources(stack, "azurerm_kubernetes_cluster"), ("", {}))
 
 
-def _manifests(stack: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (address, body["manifest"])
-        for address, body in _resources(stack, "kubernetes_manifest")
-        if body.get("manifest", {}).get("kind") == kind
-    ]
+def cluster_minor(cluster: Stack) -> str:
+    parsed = parse_version(_cluster(cluster)[1].get("kubernetes_version", "0.0"))
+    return f"{parsed[0]}.{parsed[1]}" if parsed else "0.0"
 
 
-def _release(stack: Stack, chart: str) -> str | None:
+def _objects(workloads: Stack) -> list[tuple[str, dict[str, Any]]]:
+    """Every Kubernetes object the workloads stack applies: manifests and chart-applied objects."""
+    found = [(address, body["manifest"]) for address, body in _resources(workloads, "kubernetes_manifest")]
+    for address, body in _resources(workloads, "helm_release"):
+        for values in body.get("values", []):
+            for item in (yaml.safe_load(values) or {}).get("objects", []):
+                found.append((f"{address} ({item['kind']} {item['metadata']['name']})", item))
+    return found
+
+
+def _manifests(workloads: Stack, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(address, item) for address, item in _objects(workloads) if item.get("kind") == kind]
+
+
+def _release(stack: Stack, chart: str) -> tuple[str, dict[str, Any]] | None:
     for address, body in _resources(stack, "helm_release"):
         if body.get("chart", "").rstrip("/").split("/")[-1] == chart:
-            return f"{address} (chart {chart} {body.get('version', 'local')})"
+            return address, body
     return None
+
+
+def _release_evidence(stack: Stack, chart: str) -> str | None:
+    found = _release(stack, chart)
+    return f"{found[0]} (chart {chart} {found[1].get('version', 'local')})" if found else None
 
 
 def _gpu_pools(stack: Stack) -> list[tuple[str, dict[str, Any]]]:
@@ -90,35 +123,53 @@ def _gpu_pools(stack: Stack) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _gpu_pool_evidence(stack: Stack) -> str | None:
-    pools = _gpu_pools(stack)
-    return ", ".join(f"{address} ({pool['vm_size']})" for address, pool in pools) or None
+def _gpu_profile(cluster: Stack, pool_address: str) -> tuple[str, dict[str, Any]] | None:
+    """The azapi update that sets a pool's gpuProfile.nvidia (managed GPU stack, MIG strategy)."""
+    pool_id = "${" + pool_address + ".id}"
+    for address, update in _resources(cluster, "azapi_update_resource"):
+        if update.get("resource_id") == pool_id:
+            nvidia = update.get("body", {}).get("properties", {}).get("gpuProfile", {}).get("nvidia")
+            if nvidia:
+                return address, nvidia
+    return None
 
 
-def _device_class(workloads: Stack) -> str | None:
-    classes = [
-        address
-        for address, manifest in _manifests(workloads, "DeviceClass")
-        if manifest.get("apiVersion", "").startswith("resource.k8s.io/")
+def _managed_gpu_pools(cluster: Stack) -> list[str]:
+    found = []
+    for address, pool in _gpu_pools(cluster):
+        profile = _gpu_profile(cluster, address)
+        if profile and profile[1].get("managementMode") == "Managed":
+            found.append(
+                f"{profile[0]} (managed GPU stack: driver, device plugin, DCGM exporter on {address})"
+            )
+        elif (
+            pool.get("tags", {}).get("EnableManagedGPUExperience") == "true"
+            and pool.get("gpu_driver") != "None"
+        ):
+            found.append(f"{address} (EnableManagedGPUExperience: AKS runs the DCGM exporter)")
+    return found
+
+
+def _kaito_gpu_workspaces(workloads: Stack) -> list[str]:
+    """KAITO workspaces whose provisioned nodes carry GPUs (N-series instanceType)."""
+    return [
+        f"{address} (KAITO provisions {item['resource']['instanceType']})"
+        for address, item in _manifests(workloads, "Workspace")
+        if GPU_VM_SIZE.match(item.get("resource", {}).get("instanceType", ""))
     ]
-    return f"{classes[0]} (DeviceClass, resource.k8s.io)" if classes else None
 
 
 def dra_support(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     address, body = _cluster(cluster)
     version = body.get("kubernetes_version", "0.0")
-    major, minor = (int(part) for part in version.split(".")[:2])
+    parsed = parse_version(version) or (0, 0, None)
     check.need(
-        f"{address} (Kubernetes {version}: resource.k8s.io/v1 served)"
-        if (major, minor) >= MIN_KUBERNETES
+        f"{address} (Kubernetes {version}: resource.k8s.io/v1, the DRA API, is GA and served)"
+        if (parsed[0], parsed[1]) >= MIN_KUBERNETES
         else None,
-        f"Kubernetes >= {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} (DRA API)",
+        f"Kubernetes >= {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]}, where the DRA API is GA",
     )
-    check.need(
-        _release(workloads, "nvidia-dra-driver-gpu"), "a DRA driver (workloads.dra.enabled) on a GPU pool"
-    )
-    check.need(_device_class(workloads), "a DeviceClass for ResourceClaims")
     return check.result()
 
 
@@ -159,8 +210,12 @@ def ai_inference(cluster: Stack, workloads: Stack) -> Finding:
 
 def gang_scheduling(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
-    check.need(_release(workloads, "kueue"), "Kueue (workloads.gang_scheduling.enabled)")
-    check.need(_release(workloads, "kueue-queues"), "a ClusterQueue and LocalQueue for the GPU pool")
+    check.need(_release_evidence(workloads, "kueue"), "Kueue (workloads.gang_scheduling.enabled)")
+    queues = _manifests(workloads, "ClusterQueue")
+    local = _manifests(workloads, "LocalQueue")
+    check.need(
+        f"{queues[0][0]}, {local[0][0]}" if queues and local else None, "a ClusterQueue and a LocalQueue"
+    )
     return check.result()
 
 
@@ -208,12 +263,10 @@ def accelerator_metrics(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     for found, missing in _managed_prometheus(cluster):
         check.need(found, missing)
-    managed = [
-        f"{address} (EnableManagedGPUExperience: AKS runs the DCGM exporter)"
-        for address, pool in _gpu_pools(cluster)
-        if pool.get("tags", {}).get("EnableManagedGPUExperience") == "true"
-    ]
-    check.need(", ".join(managed) or None, "a GPU (N-series) pool with the managed GPU experience")
+    check.need(
+        ", ".join(_managed_gpu_pools(cluster)) or None,
+        "a GPU pool with AKS's managed GPU stack (its DCGM exporter)",
+    )
     return check.result()
 
 
@@ -232,7 +285,18 @@ def secure_accelerator_access(cluster: Stack, workloads: Stack) -> Finding:
         if any(is_gpu_taint(taint) for taint in pool.get("node_taints", []))
     ]
     check.need(", ".join(tainted) or None, "a GPU pool tainted so only GPU workloads land there")
-    check.need(_device_class(workloads), "GPU access only through ResourceClaims (DRA DeviceClass)")
+    mediated = [
+        f"{address} (GPUs handed out by the device plugin: gpu_driver {pool.get('gpu_driver', 'Install')})"
+        for address, pool in _gpu_pools(cluster)
+        if pool.get("gpu_driver", "Install") == "Install"
+    ]
+    dra = _release(workloads, "nvidia-dra-driver-gpu")
+    if dra is not None:
+        mediated.append(f"{dra[0]} (GPUs handed out through ResourceClaims)")
+    check.need(", ".join(mediated) or None, "GPUs granted by the device plugin or a DRA driver")
+    overridden = dra is not None and "gpuResourcesEnabledOverride" in " ".join(dra[1].get("values", []))
+    if overridden:
+        check.missing.append("the DRA driver runs beside the device plugin with its guard overridden")
     return check.result()
 
 
@@ -254,55 +318,192 @@ def robust_controller(cluster: Stack, workloads: Stack) -> Finding:
     return check.result()
 
 
-REQUIREMENTS = (
-    Requirement(
-        "dra_support", "Dynamic Resource Allocation API and a driver for the accelerators", dra_support
-    ),
-    Requirement(
-        "ai_inference", "Gateway API routing for inference: weighted split and header match", ai_inference
-    ),
-    Requirement("gang_scheduling", "An all-or-nothing (gang) scheduling solution", gang_scheduling),
-    Requirement("cluster_autoscaling", "Autoscaling of accelerator node groups", cluster_autoscaling),
-    Requirement("pod_autoscaling", "Pod autoscaling on custom metrics", pod_autoscaling),
-    Requirement("accelerator_metrics", "Accelerator metrics in Prometheus format", accelerator_metrics),
-    Requirement(
-        "ai_service_metrics", "Collection of workload metrics in Prometheus format", ai_service_metrics
-    ),
-    Requirement(
-        "secure_accelerator_access",
-        "Accelerators isolated and granted per workload",
-        secure_accelerator_access,
-    ),
-    Requirement("robust_controller", "A robust CRD-based AI operator", robust_controller),
-)
-
-
-def evaluate(cluster: Stack, workloads: Stack | None) -> dict[str, Finding]:
-    return {requirement.id: requirement.rule(cluster, workloads or {}) for requirement in REQUIREMENTS}
-
-
-def markdown(environment: str, findings: dict[str, Finding]) -> str:
-    provided = sum(finding.provided for finding in findings.values())
-    lines = [
-        f"# AI conformance: {environment}",
-        "",
-        f"Kubernetes AI Conformance (1.34) MUST items provided: {provided} of {len(findings)}.",
-        f"Computed from the synthesized stacks {STACK_PREFIX}-{environment} and "
-        f"{STACK_PREFIX}-{environment}{WORKLOADS_SUFFIX}.",
-        "",
-        "| Requirement | Status | Resources / reason |",
-        "|---|---|---|",
+def driver_runtime_management(cluster: Stack, workloads: Stack) -> Finding:
+    check = _Check()
+    installed = [
+        f"{address} (gpu_driver Install)"
+        for address, pool in _gpu_pools(cluster)
+        if pool.get("gpu_driver") == "Install"
     ]
-    for requirement in REQUIREMENTS:
-        finding = findings[requirement.id]
-        if finding.provided:
-            detail = "<br>".join(f"`{item}`" for item in finding.evidence)
-            status = "provided"
-        else:
-            detail = "missing: " + "; ".join(finding.missing)
-            status = "**not provided**"
-        lines.append(f"| `{requirement.id}`: {requirement.summary} | {status} | {detail} |")
+    check.need(", ".join(installed) or None, 'a GPU pool whose driver AKS installs (gpu_driver = "Install")')
+    check.need(
+        ", ".join(_managed_gpu_pools(cluster)) or None,
+        'AKS\'s managed GPU stack on the pool (gpu_management = "Managed"): driver and plugin kept current',
+    )
+    address, body = _cluster(cluster)
+    channel = body.get("node_os_upgrade_channel")
+    check.need(
+        f"{address} (node_os_upgrade_channel {channel}: node images with new drivers applied)"
+        if channel in ("NodeImage", "SecurityPatch")
+        else None,
+        "node image upgrades (cluster.node_os_upgrade_channel)",
+    )
+    return check.result(partial=True)
+
+
+def gpu_sharing(cluster: Stack, workloads: Stack) -> Finding:
+    check = _Check()
+    partitioned = [
+        f"{address} (MIG profile {pool['gpu_instance']})"
+        for address, pool in _gpu_pools(cluster)
+        if pool.get("gpu_instance")
+    ]
+    check.need(", ".join(partitioned) or None, "a GPU pool partitioned with MIG (gpu_instance)")
+    exposed = []
+    for address, pool in _gpu_pools(cluster):
+        profile = _gpu_profile(cluster, address)
+        if pool.get("gpu_instance") and profile and profile[1].get("migStrategy") in ("Single", "Mixed"):
+            exposed.append(
+                f"{profile[0]} (MIG strategy {profile[1]['migStrategy']}: instances are schedulable)"
+            )
+    check.need(", ".join(exposed) or None, "a MIG strategy, so the device plugin advertises the instances")
+    return check.result(partial=True)
+
+
+def virtualized_accelerator(cluster: Stack, workloads: Stack) -> Finding:
+    return Finding(
+        NOT_APPLICABLE,
+        missing=("no vGPU size (such as the NVadsA10 v5 series) in the environment's pools",),
+    )
+
+
+def advanced_inference_ingress(cluster: Stack, workloads: Stack) -> Finding:
+    check = _Check()
+    pools = _manifests(workloads, "InferencePool")
+    check.need(pools[0][0] + " (InferencePool)" if pools else None, "an InferencePool for the model server")
+    routed = [
+        route_address
+        for route_address, route in _manifests(workloads, "HTTPRoute")
+        if any(
+            ref.get("kind") == "InferencePool"
+            for rule in route.get("spec", {}).get("rules", [])
+            for ref in rule.get("backendRefs", [])
+        )
+    ]
+    check.need(routed[0] if routed else None, "an HTTPRoute to the InferencePool")
+    if not pools:
+        check.missing.append(
+            "a Gateway API Inference Extension implementation: AKS's managed Gateway API installs the "
+            "standard channel only (installation Disabled or Standard in API 2026-08-01 and "
+            "2026-07-02-preview), the Istio add-on does not expose Istio's inference-extension switch, and "
+            "the add-on's KAITO keeps its gatewayAPIInferenceExtension feature gate off"
+        )
+    return check.result(partial=True)
+
+
+def high_performance_networking(cluster: Stack, workloads: Stack) -> Finding:
+    return Finding(
+        MISSING,
+        missing=("no RDMA/InfiniBand sizes and no DRA network driver (such as DRANET) in the environment",),
+    )
+
+
+def disaggregated_inference(cluster: Stack, workloads: Stack) -> Finding:
+    return Finding(
+        MISSING,
+        missing=(
+            "no prefill/decode split: KAITO's multi-role inference controller is off by default "
+            "(feature gate enableMultiRoleInferenceController) and not exposed by the add-on",
+        ),
+    )
+
+
+def workload_sandboxing(cluster: Stack, workloads: Stack) -> Finding:
+    return Finding(MISSING, missing=("no sandboxed runtime (such as Kata containers) on the pools",))
+
+
+RULES: dict[str, Callable[[Stack, Stack], Finding]] = {
+    "dra_support": dra_support,
+    "ai_inference": ai_inference,
+    "gang_scheduling": gang_scheduling,
+    "cluster_autoscaling": cluster_autoscaling,
+    "pod_autoscaling": pod_autoscaling,
+    "accelerator_metrics": accelerator_metrics,
+    "ai_service_metrics": ai_service_metrics,
+    "secure_accelerator_access": secure_accelerator_access,
+    "robust_controller": robust_controller,
+    "driver_runtime_management": driver_runtime_management,
+    "gpu_sharing": gpu_sharing,
+    "virtualized_accelerator": virtualized_accelerator,
+    "advanced_inference_ingress": advanced_inference_ingress,
+    "high_performance_networking": high_performance_networking,
+    "disaggregated_inference": disaggregated_inference,
+    "workload_sandboxing": workload_sandboxing,
+}
+
+
+class UnknownChecklistError(LookupError):
+    """No checklist for the cluster's minor in data/ai-conformance.toml."""
+
+
+def checklist_for(minor: str) -> list[Item]:
+    checklists = load_checklists()
+    if minor not in checklists:
+        raise UnknownChecklistError(
+            f"no AI conformance checklist for Kubernetes {minor} in data/ai-conformance.toml "
+            f"(known: {', '.join(checklists)}); import it with python -m aks_platform.checklists"
+        )
+    return checklists[minor]
+
+
+def evaluate(cluster: Stack, workloads: Stack | None, minor: str | None = None) -> dict[str, Finding]:
+    """Item id -> finding, for every item of the checklist of the cluster's minor (or `minor`)."""
+    items = checklist_for(minor or cluster_minor(cluster))
+    return {item.id: RULES[item.id](cluster, workloads or {}) for item in items}
+
+
+def markdown(environment: str, minor: str, findings: dict[str, Finding]) -> str:
+    items = {item.id: item for item in checklist_for(minor)}
+    lines = [f"# AI conformance: {environment}", ""]
+    for level in ("MUST", "SHOULD"):
+        ids = [item_id for item_id in findings if items[item_id].level == level]
+        provided = sum(findings[item_id].provided for item_id in ids)
+        if ids:
+            lines.append(
+                f"Kubernetes AI Conformance {minor} {level} items provided: {provided} of {len(ids)}."
+            )
+    lines += [
+        f"Computed from the synthesized stacks {STACK_PREFIX}-{environment} and "
+        f"{STACK_PREFIX}-{environment}{WORKLOADS_SUFFIX}; the checklist is the one of the cluster's "
+        f"Kubernetes minor ({minor}).",
+        "",
+        "| Item | Level | Status | Resources / what is missing |",
+        "|---|---|---|---|",
+    ]
+    for item_id, finding in findings.items():
+        detail = "<br>".join(f"`{entry}`" for entry in finding.evidence)
+        if finding.missing:
+            label = "why" if finding.outcome == NOT_APPLICABLE else "missing"
+            detail += ("<br>" if detail else "") + f"{label}: " + "; ".join(finding.missing)
+        status = finding.outcome if finding.provided else f"**{finding.outcome}**"
+        lines.append(
+            f"| `{item_id}` ({items[item_id].category}) | {items[item_id].level} | {status} | {detail} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def draft_checklist(environment: str, minor: str, findings: dict[str, Finding]) -> dict[str, Any]:
+    """The official checklist YAML with status and notes filled; metadata and evidence left to a person."""
+    metadata: dict[str, str] = {name: f"[{name}]" for name in METADATA_FIELDS}
+    metadata["kubernetesVersion"] = f"v{minor}"
+    spec: dict[str, list[dict[str, Any]]] = {}
+    for item in checklist_for(minor):
+        finding = findings[item.id]
+        notes = "; ".join(finding.evidence)
+        if finding.missing:
+            label = "why" if finding.outcome == NOT_APPLICABLE else "missing"
+            notes += ("; " if notes else "") + f"{label}: " + "; ".join(finding.missing)
+        spec.setdefault(item.category, []).append(
+            {
+                "id": item.id,
+                "description": item.description,
+                "level": item.level,
+                "status": STATUS[finding.outcome],
+                "evidence": [],
+                "notes": f"{environment} (from the synthesized stacks): {notes}",
+            }
+        )
+    return {"metadata": metadata, "spec": spec}
 
 
 def load_stacks(files: dict[str, Path]) -> dict[str, tuple[Stack, Stack | None]]:
@@ -323,11 +524,24 @@ def main(argv: list[str]) -> int:
     _, files = stack_files_or_exit(argv)
     environments = load_stacks(files)
     REPORT_DIR.mkdir(exist_ok=True)
+    written = []
     for environment, (cluster, workloads) in environments.items():
-        report = markdown(environment, evaluate(cluster, workloads))
+        minor = cluster_minor(cluster)
+        try:
+            findings = evaluate(cluster, workloads, minor)
+        except UnknownChecklistError as error:
+            print(f"{environment}: {error}", file=sys.stderr)
+            return 2
+        report = markdown(environment, minor, findings)
         (REPORT_DIR / f"{environment}.md").write_text(report)
+        draft = REPORT_DIR / f"{environment}-AIConformance-{minor}.yaml"
+        draft.write_text(
+            "# Draft: status and notes computed from the synthesized stacks; fill metadata and evidence.\n"
+            + yaml.safe_dump(draft_checklist(environment, minor, findings), sort_keys=False, width=100)
+        )
+        written += [f"conformance/{environment}.md", f"conformance/{draft.name}"]
         print(report)
-    print(f"written: {', '.join(f'conformance/{name}.md' for name in environments)}")
+    print(f"written: {', '.join(written)}")
     return 0
 
 

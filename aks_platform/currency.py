@@ -102,6 +102,27 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                     f"{cluster_minor[0]}.{cluster_minor[1]} (cluster.kubernetes_version)",
                 )
 
+    for index, pool in enumerate(settings.user_pools):
+        properties = [name for name in ("gpu_management", "mig_strategy") if getattr(pool, name)]
+        if not properties:
+            continue
+        api = table.api_version_for(*properties)
+        if api is None:
+            yield Problem(
+                f"user_pools[{index}].{properties[-1]}",
+                getattr(pool, properties[-1]),
+                f"no managedClusters API version in {TABLE_FILE} has gpuProfile.nvidia.{properties[-1]}",
+            )
+            continue
+        missing = [name for name in api.needs_features if name not in settings.preview_features.names]
+        if missing:
+            yield Problem(
+                "preview_features.names",
+                list(settings.preview_features.names),
+                f"user_pools[{index}] needs agentPools API {api.name} (a preview) for "
+                f"{', '.join(properties)}, and that needs {', '.join(missing)} registered: add it",
+            )
+
     gateway = settings.gateway_api
     if gateway.enabled:
         api = table.api_versions.get(gateway.api_version)

@@ -14,12 +14,13 @@ from typing import Any
 
 import yaml
 
+from aks_platform.azure_facts import load_vm_sizes
 from aks_platform.paths import DATA, TEMPLATES
-from aks_platform.settings import DraSettings, InferenceRoutingSettings, KaitoWorkspaceSettings
+from aks_platform.settings import InferenceRoutingSettings, KaitoWorkspaceSettings
 
-# The name under which NVIDIA's DRA driver publishes GPUs.
-NVIDIA_DRA_DRIVER = "gpu.nvidia.com"
 HELM_CHARTS = DATA / "helm-charts.toml"
+KAITO_FACTS = DATA / "kaito.toml"
+NVIDIA_GPU = "nvidia.com/gpu"
 # libyaml's loader when PyYAML was built with it: same results, several times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -89,16 +90,44 @@ def pinned_chart(key: str) -> dict[str, str | bool]:
     }
 
 
+@functools.cache
+def kaito_facts() -> dict[str, Any]:
+    """The add-on's KAITO version, node label key, ports and admission rules (data/kaito.toml)."""
+    return tomllib.loads(KAITO_FACTS.read_text(encoding="utf-8"))
+
+
+def kaito_node_labels(settings: KaitoWorkspaceSettings) -> dict[str, str]:
+    """The label KAITO puts on the nodes it provisions for the workspace (its labelSelector)."""
+    return {kaito_facts()["node_label_key"]: settings.name}
+
+
 def kaito_workspace(settings: KaitoWorkspaceSettings) -> Manifest:
-    return render_one(
-        "kaito-workspace.yaml",
-        name=settings.name,
-        namespace=settings.namespace,
-        node_pool=settings.node_pool,
+    """The Workspace: KAITO's vLLM preset, or main.tf's own pod template with resource requests."""
+    common = {
+        "name": settings.name,
+        "namespace": settings.namespace,
+        "instance_type": settings.instance_type,
+        "count": settings.count,
+        "node_label_key": kaito_facts()["node_label_key"],
+        "model": settings.model,
+    }
+    if settings.runtime == "preset":
+        return render_one("kaito-workspace-preset.yaml", **common)
+    workspace = render_one(
+        "kaito-workspace-template.yaml",
+        **common,
         image=settings.image,
-        model=settings.model,
         torch_dtype=settings.torch_dtype,
+        port=kaito_facts()["inference_port"],
+        cpu_request=settings.cpu_request,
+        memory_request=settings.memory_request,
     )
+    size = load_vm_sizes().get(settings.instance_type)
+    if size is not None and size.gpus:
+        # A pod template gets GPUs only by asking for them: the device plugin hands out nvidia.com/gpu.
+        container = workspace["inference"]["template"]["spec"]["containers"][0]
+        container["resources"]["limits"][NVIDIA_GPU] = size.gpus
+    return workspace
 
 
 def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspaceSettings) -> list[Manifest]:
@@ -108,12 +137,9 @@ def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspa
         namespace=workspace.namespace,
         # KAITO serves a workspace through a Service of the same name.
         workspace=workspace.name,
+        port=kaito_facts()["inference_port"],
         gateway_class=routing.gateway_class,
         canary_header=routing.canary_header,
         stable_weight=routing.stable_weight,
         canary_weight=routing.canary_weight,
     )
-
-
-def device_class(dra: DraSettings) -> Manifest:
-    return render_one("dra-device-class.yaml", name=dra.device_class, driver=NVIDIA_DRA_DRIVER)

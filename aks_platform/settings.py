@@ -43,6 +43,12 @@ class NodePoolSettings(Settings):
     labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     taints: tuple[StrictStr, ...] = ()
     gpu_driver: Literal["Install", "None"] | None = None
+    # Multi-instance GPU profile of the pool's GPUs (MIG-capable sizes such as A100 only).
+    gpu_instance: Literal["MIG1g", "MIG2g", "MIG3g", "MIG4g", "MIG7g"] | None = None
+    # AKS's managed GPU stack (driver, device plugin, DCGM exporter): gpuProfile.nvidia.managementMode.
+    gpu_management: Literal["Managed", "Unmanaged"] | None = None
+    # How the managed device plugin exposes MIG instances: gpuProfile.nvidia.migStrategy (preview API).
+    mig_strategy: Literal["Single", "Mixed"] | None = None
     tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     only_critical_addons: StrictBool = False
     upgrade: UpgradeSettings = UpgradeSettings()
@@ -160,16 +166,28 @@ class ContainerInsightsSettings(Settings):
 
 
 class KaitoWorkspaceSettings(Settings):
-    """A KAITO inference workspace, as main.tf applied it (templates/kaito-workspace.yaml)."""
+    """A KAITO inference workspace (templates/kaito-workspace.yaml), as the AKS add-on admits it.
+
+    The add-on runs KAITO with node auto-provisioning: KAITO creates nodes of `instance_type` for
+    the workspace itself (labelled with the workspace's node label), not on the cluster's pools.
+    """
 
     enabled: StrictBool = True
     namespace: StrictStr = "smollm2"
     name: StrictStr = "smollm2-workspace"
-    # The user pool its pods are pinned to (label kubernetes.azure.com/agentpool).
-    node_pool: StrictStr = "gpunp"
-    image: StrictStr = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
+    # The VM size KAITO provisions for the workspace (required by KAITO from v0.8). The default is
+    # main.tf's CPU-only POC size; GPU environments use an N-series size.
+    instance_type: StrictStr = "Standard_D16s_v5"
+    count: StrictInt = 1
+    # "template": main.tf's own pod template (the CPU POC); "preset": KAITO's vLLM preset generated
+    # from the Hugging Face model id, which needs GPUs.
+    runtime: Literal["template", "preset"] = "template"
     model: StrictStr = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
+    # Template runtime only: main.tf's image and dtype, and what the pod requests of its node.
+    image: StrictStr = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
     torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+    cpu_request: StrictStr = "4"
+    memory_request: StrictStr = "16Gi"
 
 
 class InferenceRoutingSettings(Settings):
@@ -184,19 +202,29 @@ class InferenceRoutingSettings(Settings):
 
 
 class GangSchedulingSettings(Settings):
-    """Kueue (pinned in data/helm-charts.toml) with a ClusterQueue and LocalQueue for the GPU pool."""
+    """Kueue (pinned in data/helm-charts.toml) and queues whose quotas are the capacity they describe.
+
+    The KAITO workspace's namespace gets a LocalQueue named "default", so Kueue labels the
+    workload KAITO creates there (LocalQueueDefaulting); `batch_pool` gets a queue for batch jobs.
+    """
 
     enabled: StrictBool = True
-    cpu_quota: StrictStr = "64"
-    memory_quota: StrictStr = "256Gi"
-    gpu_quota: StrictInt = 4
+    # A user pool for batch jobs (its own ClusterQueue and LocalQueue); "none" leaves it out.
+    batch_pool: StrictStr = "gpunp"
+    batch_namespace: StrictStr = "batch"
 
 
 class DraSettings(Settings):
-    """The NVIDIA DRA driver (pinned in data/helm-charts.toml) and a DeviceClass for ResourceClaims."""
+    """The NVIDIA DRA driver (pinned in data/helm-charts.toml) on a GPU pool without the device plugin.
+
+    AKS runs NVIDIA's device plugin where it installs the driver; the DRA driver refuses to run
+    beside it, so DRA needs a pool with gpu_driver = "None" and a driver you install yourself.
+    """
 
     enabled: StrictBool = False
-    device_class: StrictStr = "gpunp-nvidia-gpu"
+    node_pool: StrictStr = "gpunp"
+    # Where the NVIDIA driver lives on the host: "/run/nvidia/driver" with NVIDIA's GPU Operator.
+    driver_root: StrictStr = "/run/nvidia/driver"
 
 
 class WorkloadsSettings(Settings):

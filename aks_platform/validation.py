@@ -15,6 +15,7 @@ from aks_platform import manifests
 from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
 from aks_platform.naming import Naming
+from aks_platform.queues import queue_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 from aks_platform.validation_types import NO_VALUE, Problem
 from aks_platform.versions import load_table
@@ -61,6 +62,9 @@ LOCATION = re.compile(r"^[a-z][a-z0-9]*$")
 VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 # N-series sizes (NC, ND, NV, ...) carry GPUs.
 GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
+# KAITO on Azure provisions SKUs of its own table or, beyond it, N- and D-series sizes.
+KAITO_INSTANCE_TYPE = re.compile(r"^Standard_[ND][A-Za-z0-9_]+$")
+HUGGING_FACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
 MAX_SURGE = re.compile(r"^([1-9][0-9]*%?|100%)$")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -355,6 +359,7 @@ def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[P
             yield Problem(f"{key}.upgrade.{field}", getattr(pool.upgrade, field), "use 0 or more")
     yield from _check_tags(f"{key}.tags", pool.tags)
     yield from _check_ephemeral_os_disk(key, pool)
+    yield from _check_gpu_profile(key, pool)
 
 
 def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
@@ -451,15 +456,6 @@ def _check_workloads(settings: EnvironmentSettings) -> Iterator[Problem]:
     if not workloads.enabled:
         return
     kaito = workloads.kaito_workspace
-    pools = {pool.name: pool for pool in settings.user_pools}
-    needs_pool = kaito.enabled or workloads.gang_scheduling.enabled or workloads.dra.enabled
-    pool = pools.get(kaito.node_pool)
-    if needs_pool and pool is None:
-        yield Problem(
-            "workloads.kaito_workspace.node_pool",
-            kaito.node_pool,
-            f"name one of the user pools: {', '.join(pools) or 'none defined'}",
-        )
     for key, name, limit in (
         ("workloads.kaito_workspace.namespace", kaito.namespace, 63),
         # The workspace name also names its Services and route: "<name>-canary", "<name>-route".
@@ -469,10 +465,8 @@ def _check_workloads(settings: EnvironmentSettings) -> Iterator[Problem]:
             yield Problem(
                 key, name, f"use 1-{limit} lowercase letters, digits and '-', starting with a letter"
             )
-    if kaito.enabled and not settings.cluster.kaito_enabled:
-        yield Problem(
-            "workloads.kaito_workspace.enabled", True, "a KAITO workspace needs cluster.kaito_enabled = true"
-        )
+    if kaito.enabled:
+        yield from _check_kaito(settings)
     routing = workloads.inference_routing
     if routing.enabled:
         for needed, key, what in (
@@ -500,29 +494,113 @@ def _check_workloads(settings: EnvironmentSettings) -> Iterator[Problem]:
             )
     scheduling = workloads.gang_scheduling
     if scheduling.enabled:
-        for field in ("cpu_quota", "memory_quota"):
-            if not QUANTITY.match(getattr(scheduling, field)):
-                yield Problem(
-                    f"workloads.gang_scheduling.{field}",
-                    getattr(scheduling, field),
-                    "use a Kubernetes quantity such as 64, 500m or 256Gi",
-                )
-        if scheduling.gpu_quota < 0:
-            yield Problem("workloads.gang_scheduling.gpu_quota", scheduling.gpu_quota, "use 0 or more")
+        if not DNS_LABEL.match(scheduling.batch_namespace) or len(scheduling.batch_namespace) > 63:
+            yield Problem(
+                "workloads.gang_scheduling.batch_namespace",
+                scheduling.batch_namespace,
+                "use 1-63 lowercase letters, digits and '-', starting with a letter",
+            )
+        yield from queue_problems(settings)
     if workloads.dra.enabled:
-        if pool is not None and not GPU_VM_SIZE.match(pool.vm_size):
+        yield from _check_dra(settings)
+
+
+def _check_kaito(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """What the AKS add-on's KAITO admits (data/kaito.toml names each rule's source)."""
+    kaito = settings.workloads.kaito_workspace
+    key = "workloads.kaito_workspace"
+    if not settings.cluster.kaito_enabled:
+        yield Problem(f"{key}.enabled", True, "a KAITO workspace needs cluster.kaito_enabled = true")
+    size = load_vm_sizes().get(kaito.instance_type)
+    if not KAITO_INSTANCE_TYPE.match(kaito.instance_type):
+        yield Problem(
+            f"{key}.instance_type",
+            kaito.instance_type,
+            "KAITO provisions N-series (GPU) or D-series sizes on Azure, such as Standard_NC24ads_A100_v4",
+        )
+    elif size is None:
+        yield Problem(
+            f"{key}.instance_type",
+            kaito.instance_type,
+            "the workspace's Kueue quota and GPU request come from the size: add it to data/vm-sizes.toml",
+        )
+    if not 1 <= kaito.count <= 16:
+        yield Problem(f"{key}.count", kaito.count, "use 1-16 nodes")
+    if kaito.runtime == "preset":
+        if not HUGGING_FACE_ID.match(kaito.model):
             yield Problem(
-                "workloads.dra.enabled",
-                True,
-                f"the DRA driver needs GPUs, and pool {pool.name} is {pool.vm_size}: use an N-series size "
-                "or set workloads.dra.enabled = false",
+                f"{key}.model",
+                kaito.model,
+                "the preset runtime takes a Hugging Face model id, organization/name, such as "
+                "HuggingFaceTB/SmolLM2-1.7B-Instruct",
             )
-        if not DNS_LABEL.match(workloads.dra.device_class):
+        if size is not None and not size.gpus:
             yield Problem(
-                "workloads.dra.device_class",
-                workloads.dra.device_class,
-                "use lowercase letters, digits and '-', starting with a letter",
+                f"{key}.runtime",
+                "preset",
+                f"KAITO's vLLM preset needs GPUs and {size.name} has none: use an N-series instance_type, "
+                'or runtime = "template" for a CPU model server',
             )
+    else:
+        for field in ("cpu_request", "memory_request"):
+            if not QUANTITY.match(getattr(kaito, field)):
+                yield Problem(
+                    f"{key}.{field}", getattr(kaito, field), "use a Kubernetes quantity such as 4 or 16Gi"
+                )
+        if size is not None and QUANTITY.match(kaito.cpu_request) and QUANTITY.match(kaito.memory_request):
+            if _cpus(kaito.cpu_request) > size.vcpus:
+                yield Problem(f"{key}.cpu_request", kaito.cpu_request, f"{size.name} has {size.vcpus} vCPUs")
+            if _gibibytes(kaito.memory_request) > size.memory_gib:
+                yield Problem(
+                    f"{key}.memory_request", kaito.memory_request, f"{size.name} has {size.memory_gib} GiB"
+                )
+
+
+def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
+    dra = settings.workloads.dra
+    pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
+    if pool is None:
+        names = ", ".join(pool.name for pool in settings.user_pools) or "none defined"
+        yield Problem("workloads.dra.node_pool", dra.node_pool, f"name one of the user pools: {names}")
+        return
+    if not GPU_VM_SIZE.match(pool.vm_size):
+        yield Problem(
+            "workloads.dra.enabled",
+            True,
+            f"the DRA driver needs GPUs, and pool {pool.name} is {pool.vm_size}: use an N-series size "
+            "or set workloads.dra.enabled = false",
+        )
+    if pool.gpu_driver != "None" or pool.gpu_management == "Managed":
+        yield Problem(
+            "workloads.dra.enabled",
+            True,
+            f"pool {pool.name} runs NVIDIA's device plugin (gpu_driver installed by AKS or the managed GPU "
+            'stack), and the DRA driver refuses to run beside it: set gpu_driver = "None" on the pool (and '
+            "install the driver yourself) or use the device plugin and set workloads.dra.enabled = false",
+        )
+    if not dra.driver_root.startswith("/"):
+        yield Problem("workloads.dra.driver_root", dra.driver_root, "use an absolute host path")
+
+
+def _cpus(quantity: str) -> float:
+    return float(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def _gibibytes(quantity: str) -> float:
+    units = {
+        "Ki": 2**-20,
+        "Mi": 2**-10,
+        "Gi": 1,
+        "Ti": 2**10,
+        "k": 1e3 / 2**30,
+        "M": 1e6 / 2**30,
+        "G": 1e9 / 2**30,
+        "T": 1e12 / 2**30,
+    }
+    for unit, factor in units.items():
+        if quantity.endswith(unit):
+            return float(quantity[: -len(unit)]) * factor
+    return float(quantity) / 2**30
 
 
 def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -541,7 +619,6 @@ def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
             manifests.inference_routing,
             (workloads.inference_routing, workloads.kaito_workspace),
         ),
-        ("workloads.dra", workloads.dra.enabled, manifests.device_class, (workloads.dra,)),
     ]
     for key, enabled, render, arguments in renders:
         if workloads.enabled and enabled:
@@ -695,4 +772,35 @@ def _check_ephemeral_os_disk(key: str, pool: NodePoolSettings) -> Iterator[Probl
             pool.os_disk_size_gb,
             f"an ephemeral OS disk on {size.name} holds at most {size.ephemeral_os_disk_max_gib} GB (cache "
             f"{size.cache_gib} GiB, temp {size.temp_gib} GiB)",
+        )
+
+
+def _check_gpu_profile(key: str, pool: NodePoolSettings) -> Iterator[Problem]:
+    """MIG and the managed GPU stack: only on GPU sizes that support them, and only together."""
+    gpu_size = bool(GPU_VM_SIZE.match(pool.vm_size))
+    for field in ("gpu_driver", "gpu_instance", "gpu_management", "mig_strategy"):
+        if getattr(pool, field) is not None and not gpu_size:
+            yield Problem(f"{key}.{field}", getattr(pool, field), f"{pool.vm_size} has no GPU: remove it")
+    if not gpu_size:
+        return
+    if pool.gpu_instance is not None:
+        size = load_vm_sizes().get(pool.vm_size)
+        profiles = sorted(size.mig_instances) if size else []
+        if pool.gpu_instance not in profiles:
+            yield Problem(
+                f"{key}.gpu_instance",
+                pool.gpu_instance,
+                f"{pool.vm_size} supports MIG profiles {', '.join(profiles) or 'none'} (data/vm-sizes.toml)",
+            )
+    if pool.gpu_management == "Managed" and pool.gpu_driver == "None":
+        yield Problem(
+            f"{key}.gpu_management",
+            "Managed",
+            'the managed GPU stack needs the driver AKS installs: remove gpu_driver = "None"',
+        )
+    if pool.mig_strategy is not None and (pool.gpu_instance is None or pool.gpu_management != "Managed"):
+        yield Problem(
+            f"{key}.mig_strategy",
+            pool.mig_strategy,
+            'a MIG strategy needs gpu_instance (the MIG profile) and gpu_management = "Managed"',
         )

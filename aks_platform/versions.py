@@ -38,6 +38,8 @@ class KubernetesMinor:
     lts_end: datetime.date | None
     patches: dict[str, datetime.date]
     source: str
+    # The Gateway API bundle (CRD release) AKS's managed installation puts on this minor.
+    gateway_api_bundle: str | None = None
     # What `az aks get-versions` listed in one region on one day (make refresh-versions), if run.
     offered: tuple[str, ...] | None = None
     offered_in: str | None = None
@@ -69,6 +71,9 @@ class ApiVersion:
     name: str
     gateway_api: bool
     preview: bool
+    # agentPools properties.gpuProfile.nvidia.managementMode / .migStrategy
+    gpu_management: bool
+    mig_strategy: bool
     needs_features: tuple[str, ...]
     source: str
 
@@ -86,6 +91,15 @@ class VersionTable:
     def minor(self, version: str) -> KubernetesMinor | None:
         parsed = parse_version(version)
         return self.kubernetes.get(f"{parsed[0]}.{parsed[1]}") if parsed else None
+
+    def api_version_for(self, *properties: str) -> ApiVersion | None:
+        """The newest GA API version with every property, else the newest preview with them."""
+        having = [row for row in self.api_versions.values() if all(getattr(row, name) for name in properties)]
+        for preview in (False, True):
+            candidates = sorted((row for row in having if row.preview == preview), key=lambda row: row.name)
+            if candidates:
+                return candidates[-1]
+        return None
 
     def recommended(self, today: datetime.date) -> tuple[str, str] | None:
         """The newest minor in standard support and the newest living Istio revision for it."""
@@ -141,6 +155,7 @@ def load_table(path: Path = VERSIONS_TABLE) -> VersionTable:
             lts_end=row.get("lts_end"),
             patches=dict(row.get("patches", {})),
             source=row["source"],
+            gateway_api_bundle=row.get("gateway_api_bundle"),
             offered=tuple(row["offered"]) if "offered" in row else None,
             offered_in=row.get("offered_in"),
             offered_on=row.get("offered_on"),
@@ -162,6 +177,8 @@ def load_table(path: Path = VERSIONS_TABLE) -> VersionTable:
             name=name,
             gateway_api=bool(row.get("gateway_api", False)),
             preview=bool(row.get("preview", False)),
+            gpu_management=bool(row.get("gpu_management", False)),
+            mig_strategy=bool(row.get("mig_strategy", False)),
             needs_features=tuple(row.get("needs_features", ())),
             source=row["source"],
         )

@@ -15,7 +15,10 @@ from cdktf_cdktf_provider_helm.provider import (
 )
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 
+from aks_platform import manifests
+from aks_platform.local_charts import CHARTS, declared_version
 from aks_platform.naming import Naming
+from aks_platform.queues import kueue_objects
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.validation import gpu_taint_key
@@ -26,6 +29,8 @@ from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
 from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
 
+# Terraform runs in cdktf.out/stacks/<stack>/; the chart stays in the repository.
+QUEUES_CHART = "../../../charts/kueue-queues"
 # Entra ID application of the AKS API server: the audience kubelogin asks tokens for.
 AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 KUBELOGIN_ARGS = ["get-token", "--login", "azurecli", "--server-id", AKS_ENTRA_SERVER_ID]
@@ -57,25 +62,37 @@ class WorkloadsStack(TerraformStack):
                     depends_on=[kaito.workspace],
                 ),
             )
-        node_pool = workloads.kaito_workspace.node_pool
-        pool = next((pool for pool in settings.user_pools if pool.name == node_pool), None)
         if workloads.gang_scheduling.enabled:
+            objects = kueue_objects(settings)
+            existing = {workloads.kaito_workspace.namespace} if kaito else set()
             GangScheduling(
                 self,
                 "gang-scheduling",
                 GangSchedulingProps(
-                    scheduling=workloads.gang_scheduling,
-                    node_pool=node_pool,
-                    queue_namespace=workloads.kaito_workspace.namespace,
-                    # The LocalQueue lives in the workspace's namespace.
+                    kueue_chart=manifests.pinned_chart("kueue"),
+                    queues_chart=QUEUES_CHART,
+                    queues_chart_version=declared_version(CHARTS / "kueue-queues"),
+                    objects=objects,
+                    namespaces=sorted(
+                        {item["metadata"]["namespace"] for item in objects if item["kind"] == "LocalQueue"}
+                        - existing
+                    ),
+                    # The workspace's LocalQueue lives in the workspace's namespace.
                     depends_on=[kaito.namespace] if kaito else [],
                 ),
             )
-        if workloads.dra.enabled and pool is not None:
+        dra = workloads.dra
+        pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
+        if dra.enabled and pool is not None:
             NvidiaDra(
                 self,
                 "dra",
-                NvidiaDraProps(dra=workloads.dra, node_pool=node_pool, gpu_taint_key=gpu_taint_key(pool)),
+                NvidiaDraProps(
+                    chart=manifests.pinned_chart("nvidia_dra_driver"),
+                    node_pool=pool.name,
+                    driver_root=dra.driver_root,
+                    gpu_taint_key=gpu_taint_key(pool),
+                ),
             )
 
     def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:

@@ -74,6 +74,7 @@ def pool_fields(pool: NodePoolSettings) -> dict[str, object]:
         "zones": list(pool.zones) or None,
         "node_labels": dict(pool.labels) or None,
         "gpu_driver": pool.gpu_driver,
+        "gpu_instance": pool.gpu_instance,
     }
 
 

@@ -1,61 +1,69 @@
-"""Gang scheduling with Kueue: the controller from its pinned chart, and queues for the GPU pool.
+"""Gang scheduling with Kueue: the controller from its pinned chart, and the queues from a local chart.
 
-Kueue admits a workload only when quota exists for all of its pods, so a distributed job
-starts whole or not at all. The ResourceFlavor, ClusterQueue and LocalQueue come from the
-local chart charts/kueue-queues: they are Kueue custom resources, whose CRDs do not exist
-when Terraform plans the stack, so they cannot be kubernetes_manifest resources.
+Kueue admits a workload only when quota exists for all of its pods, so a distributed job starts
+whole or not at all. The ResourceFlavors, ClusterQueues and LocalQueues come from the local chart
+charts/kueue-queues: they are Kueue custom resources, whose CRDs do not exist when Terraform plans
+the stack, so they cannot be kubernetes_manifest resources. The chart's version is a digest of its
+content, so an edit to its templates changes the release and Terraform applies it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 
-from aks_platform import manifests
-from aks_platform.settings import GangSchedulingSettings
 from constructs import Construct
-
-# Terraform runs in cdktf.out/stacks/<stack>/; the chart stays in the repository.
-QUEUES_CHART = "../../../charts/kueue-queues"
 
 
 @dataclass(frozen=True)
 class GangSchedulingProps:
-    scheduling: GangSchedulingSettings
-    node_pool: str
-    queue_namespace: str
+    """The Kueue chart to install, and the queues to create with the local queues chart."""
+
+    #: helm_release arguments of the Kueue chart (repository, chart, version, namespace, ...).
+    kueue_chart: Mapping[str, Any]
+    #: Path of the local queues chart, relative to where Terraform runs, and its version.
+    queues_chart: str
+    queues_chart_version: str
+    #: The Kueue objects the queues chart applies (ResourceFlavors, ClusterQueues, LocalQueues).
+    objects: Sequence[Mapping[str, Any]]
+    #: Namespaces this construct creates for its LocalQueues (others must exist already).
+    namespaces: Sequence[str] = ()
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 
 class GangScheduling(Construct):
-    """helm_release of Kueue, then helm_release of the queues that target the GPU pool."""
+    """helm_release of Kueue, then helm_release of the queues."""
 
     def __init__(self, scope: Construct, id: str, props: GangSchedulingProps) -> None:
         super().__init__(scope, id)
-        self.kueue = Release(self, "kueue", name="kueue", **manifests.pinned_chart("kueue"))
+        self.kueue = Release(self, "kueue", name="kueue", **dict(props.kueue_chart))
         self.kueue.override_logical_id("kueue")
-        values = {
-            "nodePool": props.node_pool,
-            "queueNamespace": props.queue_namespace,
-            "quota": {
-                "cpu": props.scheduling.cpu_quota,
-                "memory": props.scheduling.memory_quota,
-                "gpu": props.scheduling.gpu_quota,
-            },
-        }
+        self.namespaces = []
+        for namespace in props.namespaces:
+            created = NamespaceV1(
+                self, f"namespace-{namespace}", metadata=NamespaceV1Metadata(name=namespace)
+            )
+            created.override_logical_id(f"queue_namespace_{namespace.replace('-', '_')}")
+            self.namespaces.append(created)
         self.queues = Release(
             self,
             "queues",
             name="kueue-queues",
-            chart=QUEUES_CHART,
-            namespace=manifests.helm_charts()["kueue"]["namespace"],
-            values=[yaml.safe_dump(values, sort_keys=True)],
-            depends_on=[self.kueue, *props.depends_on],
+            chart=props.queues_chart,
+            version=props.queues_chart_version,
+            namespace=props.kueue_chart["namespace"],
+            values=[yaml.safe_dump({"objects": [dict(item) for item in props.objects]}, sort_keys=True)],
+            depends_on=[self.kueue, *self.namespaces, *props.depends_on],
         )
         self.queues.override_logical_id("kueue_queues")
-        self.local_queue = f"{props.node_pool}-queue"
-        self.cluster_queue = f"{props.node_pool}-cluster-queue"
+        self.local_queues = {
+            item["metadata"]["namespace"]: item["metadata"]["name"]
+            for item in props.objects
+            if item["kind"] == "LocalQueue"
+        }

@@ -1,61 +1,80 @@
-"""GPUs through Dynamic Resource Allocation: NVIDIA's DRA driver and a DeviceClass.
+"""GPUs through Dynamic Resource Allocation: NVIDIA's DRA driver on a pool without the device plugin.
 
-Kubernetes 1.34 serves the DRA API (resource.k8s.io/v1). The driver, from its pinned chart,
-publishes the GPU pool's GPUs as ResourceSlices; pods get one by a ResourceClaim that names
-the DeviceClass, and a pod without a claim sees none (secure_accelerator_access).
+The driver, from its pinned chart, publishes the pool's GPUs as ResourceSlices, and its chart
+creates the DeviceClass gpu.nvidia.com that ResourceClaims name. The chart refuses to run beside
+NVIDIA's device plugin (which AKS runs wherever it installs the driver) unless that guard is
+overridden; it is never overridden here, and settings validation only allows DRA on a pool with
+gpu_driver = "None". The kubelet plugin's default node affinity wants Node Feature Discovery
+labels that AKS nodes do not carry, so it is replaced by the pool's agentpool label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from cdktf_cdktf_provider_helm.release import Release
-from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 
-from aks_platform import manifests
-from aks_platform.settings import DraSettings
 from constructs import Construct
+
+AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
 
 
 @dataclass(frozen=True)
 class NvidiaDraProps:
-    dra: DraSettings
+    """Where the driver runs and where it finds the NVIDIA driver on the host."""
+
+    #: helm_release arguments of the nvidia-dra-driver-gpu chart.
+    chart: Mapping[str, Any]
+    #: The user pool whose GPUs it publishes.
     node_pool: str
-    gpu_taint_key: str | None
+    #: Host path of the NVIDIA driver ("/run/nvidia/driver" with NVIDIA's GPU Operator).
+    driver_root: str
+    #: Key of the pool's GPU taint, which the kubelet plugin must tolerate.
+    gpu_taint_key: str | None = None
+
+
+def dra_values(props: NvidiaDraProps) -> dict[str, Any]:
+    """The chart values: GPUs only (no ComputeDomains), on the pool's nodes, guard left on."""
+    return {
+        "nvidiaDriverRoot": props.driver_root,
+        "resources": {"gpus": {"enabled": True}, "computeDomains": {"enabled": False}},
+        "kubeletPlugin": {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": AGENTPOOL_LABEL, "operator": "In", "values": [props.node_pool]}
+                                ]
+                            }
+                        ]
+                    }
+                }
+            },
+            "tolerations": (
+                [{"key": props.gpu_taint_key, "operator": "Exists", "effect": "NoSchedule"}]
+                if props.gpu_taint_key
+                else []
+            ),
+        },
+    }
 
 
 class NvidiaDra(Construct):
-    """helm_release of the NVIDIA DRA driver and a `resource.k8s.io/v1` DeviceClass."""
+    """helm_release of the NVIDIA DRA driver (GPUs only)."""
 
     def __init__(self, scope: Construct, id: str, props: NvidiaDraProps) -> None:
         super().__init__(scope, id)
-        values: dict[str, object] = {
-            # AKS installs the GPU driver on the host (gpu_driver = "Install").
-            "nvidiaDriverRoot": "/",
-            "gpuResourcesEnabledOverride": True,
-            "resources": {"gpus": {"enabled": True}, "computeDomains": {"enabled": False}},
-            "kubeletPlugin": {
-                "nodeSelector": {"kubernetes.azure.com/agentpool": props.node_pool},
-                "tolerations": (
-                    [{"key": props.gpu_taint_key, "operator": "Exists", "effect": "NoSchedule"}]
-                    if props.gpu_taint_key
-                    else []
-                ),
-            },
-        }
+        self.values = dra_values(props)
         self.driver = Release(
             self,
             "driver",
             name="nvidia-dra-driver-gpu",
-            values=[yaml.safe_dump(values, sort_keys=True)],
-            **manifests.pinned_chart("nvidia_dra_driver"),
+            values=[yaml.safe_dump(self.values, sort_keys=True)],
+            **dict(props.chart),
         )
         self.driver.override_logical_id("nvidia_dra_driver")
-        self.device_class = Manifest(
-            self,
-            "device-class",
-            manifest=manifests.device_class(props.dra),
-            depends_on=[self.driver],
-        )
-        self.device_class.override_logical_id("dra_device_class")

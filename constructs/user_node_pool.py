@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 from aks_platform.settings import NodePoolSettings
 from constructs import Construct
 from constructs.aks_cluster import autoscaled_lifecycle, pool_fields, upgrade_settings_block
+from constructs.azapi import AzapiUpdateResource
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class UserNodePoolProps:
     tags: dict[str, str]
     # AKS runs one operation on a cluster at a time: a pool waits for the operations before it.
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+    # agentPools API version for gpuProfile.nvidia (azurerm 4.55 has no attribute for it); needed
+    # when the pool sets gpu_management or mig_strategy.
+    gpu_profile_api_version: str | None = None
 
 
 class UserNodePool(Construct):
@@ -50,6 +54,28 @@ class UserNodePool(Construct):
             **pool_fields(pool),
         )
         self.resource.override_logical_id(f"node_pool_{pool.name}")
+
+        # The managed GPU stack and its MIG strategy: merged into the agent pool after azurerm made it.
+        self.gpu_profile: AzapiUpdateResource | None = None
+        nvidia = {"managementMode": pool.gpu_management, "migStrategy": pool.mig_strategy}
+        nvidia = {name: value for name, value in nvidia.items() if value is not None}
+        if nvidia:
+            if props.gpu_profile_api_version is None:
+                raise ValueError(f"pool {pool.name}: gpuProfile.nvidia needs gpu_profile_api_version")
+            self.gpu_profile = AzapiUpdateResource(
+                self,
+                "gpu-profile",
+                type=f"Microsoft.ContainerService/managedClusters/agentPools@{props.gpu_profile_api_version}",
+                resource_id=self.resource.id,
+                body={"properties": {"gpuProfile": {"nvidia": nvidia}}},
+                depends_on=[self.resource],
+            )
+            self.gpu_profile.override_logical_id(f"node_pool_{pool.name}_gpu_profile")
+
+    @property
+    def last_operation(self) -> ITerraformDependable:
+        """The pool's last operation on the cluster; the next cluster operation waits for it."""
+        return self.gpu_profile if self.gpu_profile is not None else self.resource
 
     @property
     def id(self) -> str:

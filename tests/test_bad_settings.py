@@ -341,9 +341,36 @@ CASES = [
     ),
     # Workloads stack.
     Case(
-        "kaito-pool-unknown",
+        "kaito-pool-setting-is-gone",
         VALID + '[workloads.kaito_workspace]\nnode_pool = "gpu"\n',
-        ('workloads.kaito_workspace.node_pool = "gpu"', "name one of the user pools: gpunp"),
+        ('workloads.kaito_workspace.node_pool = "gpu"', "unknown key", "instance_type"),
+    ),
+    Case(
+        "kaito-instance-type-not-provisionable",
+        VALID + '[workloads.kaito_workspace]\ninstance_type = "Standard_E8s_v5"\n',
+        ('workloads.kaito_workspace.instance_type = "Standard_E8s_v5"', "N-series (GPU) or D-series"),
+    ),
+    Case(
+        "kaito-instance-type-unknown-size",
+        VALID + '[workloads.kaito_workspace]\ninstance_type = "Standard_D64s_v5"\n',
+        ('instance_type = "Standard_D64s_v5"', "add it to data/vm-sizes.toml"),
+    ),
+    Case(
+        "kaito-preset-without-gpus",
+        VALID + '[workloads.kaito_workspace]\nruntime = "preset"\n',
+        ('workloads.kaito_workspace.runtime = "preset"', "needs GPUs", "Standard_D16s_v5 has none"),
+    ),
+    Case(
+        "kaito-preset-model-not-hugging-face-id",
+        VALID
+        + '[workloads.kaito_workspace]\nruntime = "preset"\ninstance_type = "Standard_NC24ads_A100_v4"\n'
+        + 'model = "smollm2"\n',
+        ('workloads.kaito_workspace.model = "smollm2"', "Hugging Face model id"),
+    ),
+    Case(
+        "kaito-request-larger-than-node",
+        VALID + '[workloads.kaito_workspace]\ncpu_request = "32"\n',
+        ('workloads.kaito_workspace.cpu_request = "32"', "Standard_D16s_v5 has 16 vCPUs"),
     ),
     Case(
         "kaito-namespace-invalid",
@@ -358,7 +385,7 @@ CASES = [
     Case(
         "kaito-image-breaks-yaml",
         VALID + '[workloads.kaito_workspace]\nimage = "[unclosed"\n',
-        ("workloads.kaito_workspace: templates/kaito-workspace.yaml", "does not parse"),
+        ("workloads.kaito_workspace: templates/kaito-workspace-template.yaml", "does not parse"),
     ),
     Case(
         "routing-without-istio",
@@ -376,14 +403,97 @@ CASES = [
         ('canary_header = "x canary"', "HTTP header name"),
     ),
     Case(
-        "kueue-quota-invalid",
-        VALID + '[workloads.gang_scheduling]\nmemory_quota = "lots"\n',
-        ('workloads.gang_scheduling.memory_quota = "lots"', "Kubernetes quantity"),
+        "kueue-batch-pool-unknown",
+        VALID + '[workloads.gang_scheduling]\nbatch_pool = "gpu"\n',
+        ('workloads.gang_scheduling.batch_pool = "gpu"', "name one of the user pools (gpunp)", '"none"'),
+    ),
+    Case(
+        "kueue-batch-pool-size-unknown",
+        VALID
+        + user_pool(name="big", vm_size="Standard_E8s_v5", min_count=1, max_count=2)
+        + '[workloads.gang_scheduling]\nbatch_pool = "big"\n',
+        ("workloads.gang_scheduling.batch_pool", "Standard_E8s_v5 is not in data/vm-sizes.toml"),
     ),
     Case(
         "dra-on-cpu-pool",
         VALID + "[workloads.dra]\nenabled = true\n",
         ("workloads.dra.enabled = true", "needs GPUs", "Standard_D16s_v5"),
+    ),
+    Case(
+        "dra-beside-the-device-plugin",
+        VALID
+        + user_pool(
+            name="gpunp",
+            vm_size="Standard_NC24ads_A100_v4",
+            gpu_driver="Install",
+            taints=["sku=gpu:NoSchedule"],
+            min_count=0,
+            max_count=2,
+        )
+        + "[workloads.dra]\nenabled = true\n",
+        ("workloads.dra.enabled = true", "refuses to run beside it", 'gpu_driver = "None" on the pool'),
+    ),
+    Case(
+        "mig-profile-on-size-without-mig",
+        VALID
+        + user_pool(
+            name="gpunp",
+            vm_size="Standard_NC4as_T4_v3",
+            taints=["sku=gpu:NoSchedule"],
+            gpu_instance="MIG1g",
+            min_count=0,
+            max_count=2,
+        ),
+        ('user_pools[0].gpu_instance = "MIG1g"', "supports MIG profiles none"),
+    ),
+    Case(
+        "mig-strategy-without-managed-gpu",
+        VALID
+        + user_pool(
+            name="gpunp",
+            vm_size="Standard_NC24ads_A100_v4",
+            taints=["sku=gpu:NoSchedule"],
+            gpu_instance="MIG3g",
+            mig_strategy="Single",
+            min_count=0,
+            max_count=2,
+        ),
+        ('user_pools[0].mig_strategy = "Single"', 'and gpu_management = "Managed"'),
+    ),
+    Case(
+        "managed-gpu-without-driver",
+        VALID
+        + user_pool(
+            name="gpunp",
+            vm_size="Standard_NC24ads_A100_v4",
+            taints=["sku=gpu:NoSchedule"],
+            gpu_driver="None",
+            gpu_management="Managed",
+            min_count=0,
+            max_count=2,
+        ),
+        ('user_pools[0].gpu_management = "Managed"', "needs the driver AKS installs"),
+    ),
+    Case(
+        "gpu-settings-on-cpu-pool",
+        VALID + user_pool(name="gpunp", gpu_management="Managed", min_count=1, max_count=2),
+        ('user_pools[0].gpu_management = "Managed"', "Standard_D4s_v5 has no GPU"),
+    ),
+    Case(
+        "mig-strategy-preview-without-feature",
+        VALID
+        + user_pool(
+            name="gpunp",
+            vm_size="Standard_NC24ads_A100_v4",
+            taints=["sku=gpu:NoSchedule"],
+            gpu_instance="MIG3g",
+            gpu_management="Managed",
+            mig_strategy="Single",
+            min_count=0,
+            max_count=2,
+        )
+        + '[preview_features]\nnames = ["ManagedGatewayAPIPreview"]\n',
+        ("preview_features.names", "2026-07-02-preview", "ManagedGPUExperiencePreview"),
     ),
     # Backend.
     Case(

@@ -23,10 +23,14 @@ def _cluster_operations(stack: Stack) -> list[str]:
     for name, pool in resources(stack, "azurerm_kubernetes_cluster_node_pool").items():
         assert pool["kubernetes_cluster_id"] == CLUSTER_ID
         operations.append(f"azurerm_kubernetes_cluster_node_pool.{name}")
-    for kind in ("azapi_update_resource", "azapi_resource"):
-        for name, resource in resources(stack, kind).items():
-            if resource["resource_id" if kind == "azapi_update_resource" else "parent_id"] == CLUSTER_ID:
-                operations.append(f"{kind}.{name}")
+    pool_ids = {
+        f"${{azurerm_kubernetes_cluster_node_pool.{name}.id}}"
+        for name in resources(stack, "azurerm_kubernetes_cluster_node_pool")
+    }
+    for name, resource in resources(stack, "azapi_update_resource").items():
+        # Updates of the cluster itself or of one of its agent pools: both are cluster operations.
+        if resource["resource_id"] == CLUSTER_ID or resource["resource_id"] in pool_ids:
+            operations.append(f"azapi_update_resource.{name}")
     return operations
 
 
@@ -56,8 +60,10 @@ def _assert_serialized(stack: Stack) -> None:
 
 
 def test_cluster_operations_run_one_at_a_time(dev_stack: Stack, prod_stack: Stack) -> None:
+    assert len(_cluster_operations(dev_stack)) == 3  # cluster, gpunp, Gateway API update
+    # prod adds gpunp's GPU profile update (managed GPU stack, MIG strategy).
+    assert len(_cluster_operations(prod_stack)) == 4
     for stack in (dev_stack, prod_stack):
-        assert len(_cluster_operations(stack)) == 3  # cluster, gpunp, Gateway API update
         _assert_serialized(stack)
 
 
@@ -223,8 +229,25 @@ def test_gateway_api_body_matches_the_aks_api_models(dev_stack: Stack, prod_stac
     from azure.mgmt.containerservice import models
 
     for stack in (dev_stack, prod_stack):
-        body = only(stack, "azapi_update_resource")["body"]
+        body = resources(stack, "azapi_update_resource")["managed_gateway_api"]["body"]
         assert _unknown_fields(models.ManagedCluster, body) == []
+
+
+def test_gpu_profile_body_matches_the_aks_api_models(prod_stack: Stack) -> None:
+    """managementMode is in the GA models (2026-08-01); migStrategy only in the preview API the update
+    uses (2026-07-02-preview, read from its spec: data/aks-versions.toml), so it alone is expected."""
+    from azure.mgmt.containerservice import models
+
+    update = resources(prod_stack, "azapi_update_resource")["node_pool_gpunp_gpu_profile"]
+    assert update["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-07-02-preview"
+    assert update["resource_id"] == "${azurerm_kubernetes_cluster_node_pool.node_pool_gpunp.id}"
+    assert update["body"] == {
+        "properties": {"gpuProfile": {"nvidia": {"managementMode": "Managed", "migStrategy": "Single"}}}
+    }
+    assert _unknown_fields(models.AgentPool, update["body"]) == [
+        "properties.gpuProfile.nvidia.migStrategy: not a property of NvidiaGPUProfile"
+    ]
+    assert update["depends_on"] == ["azurerm_kubernetes_cluster_node_pool.node_pool_gpunp"]
 
 
 def test_the_model_check_catches_a_wrong_property_and_value() -> None:

@@ -11,7 +11,9 @@ def test_gpu_pool_runs_real_gpus_and_can_scale_to_zero(prod_stack: Stack) -> Non
     assert pool["node_taints"] == ["sku=gpu:NoSchedule"]
     assert pool["gpu_driver"] == "Install"
     assert pool["min_count"] == 0
-    assert pool["tags"]["EnableManagedGPUExperience"] == "true"
+    # The managed GPU stack comes from the agent pool's gpuProfile (API), not the preview-era tag.
+    assert "EnableManagedGPUExperience" not in pool["tags"]
+    assert pool["gpu_instance"] == "MIG3g"
     assert pool["host_encryption_enabled"] is True
     assert pool["max_pods"] >= 50
 

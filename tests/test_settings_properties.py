@@ -60,11 +60,9 @@ def valid_documents(draw: st.DrawFn) -> Document:
             pool["gpu_driver"] = "Install"
         user_pools.append(pool)
     if user_pools:
-        target = user_pools[0]
-        workloads: Document = {
-            "kaito_workspace": {"node_pool": target["name"]},
-            "dra": {"enabled": "taints" in target},
-        }
+        workloads: Document = {"gang_scheduling": {"batch_pool": user_pools[0]["name"]}}
+        if draw(st.booleans()):
+            workloads["kaito_workspace"] = {"instance_type": "Standard_NC24ads_A100_v4", "runtime": "preset"}
     else:
         workloads = {"enabled": False}
     return {

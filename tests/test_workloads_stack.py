@@ -50,14 +50,17 @@ def test_required_providers_and_state(dev_workloads: Stack) -> None:
     assert path == "../../../terraform.ai-conformant-aks-dev-workloads.tfstate"
 
 
-def test_kaito_workspace_as_main_tf_had_it(dev_workloads: Stack) -> None:
-    namespace = next(iter(resources(dev_workloads, "kubernetes_namespace_v1").values()))
+def test_kaito_workspace_keeps_main_tf_pod_template_on_a_node_kaito_provisions(dev_workloads: Stack) -> None:
+    namespace = resources(dev_workloads, "kubernetes_namespace_v1")["kaito_namespace"]
     assert namespace["metadata"]["name"] == "smollm2"
     workspace = _manifest(dev_workloads, "Workspace")
     assert workspace["apiVersion"] == "kaito.sh/v1beta1"
     assert workspace["metadata"] == {"name": "smollm2-workspace", "namespace": "smollm2"}
-    assert workspace["resource"]["labelSelector"]["matchLabels"] == {
-        "kubernetes.azure.com/agentpool": "gpunp"
+    # KAITO (node auto-provisioning) creates a node of this size labelled apps=<workspace>.
+    assert workspace["resource"] == {
+        "instanceType": "Standard_D16s_v5",
+        "count": 1,
+        "labelSelector": {"matchLabels": {"apps": "smollm2-workspace"}},
     }
     (container,) = workspace["inference"]["template"]["spec"]["containers"]
     assert container["image"] == "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
@@ -67,6 +70,11 @@ def test_kaito_workspace_as_main_tf_had_it(dev_workloads: Stack) -> None:
         "--pipeline text-generation --trust_remote_code --allow_remote_files --pretrained_model_name_or_path "
         "HuggingFaceTB/SmolLM2-1.7B-Instruct --torch_dtype float32"
     )
+    # A CPU-only size: CPU and memory are requested, no GPU.
+    assert container["resources"] == {
+        "requests": {"cpu": "4", "memory": "16Gi"},
+        "limits": {"memory": "16Gi"},
+    }
     liveness, readiness = container["livenessProbe"], container["readinessProbe"]
     assert liveness["httpGet"] == {"path": "/health", "port": 5000}
     assert readiness["httpGet"] == {"path": "/health", "port": 5000}
@@ -76,6 +84,23 @@ def test_kaito_workspace_as_main_tf_had_it(dev_workloads: Stack) -> None:
     assert workspace["inference"]["template"]["spec"]["volumes"] == [
         {"name": "dshm", "emptyDir": {"medium": "Memory"}}
     ]
+
+
+def test_prod_serves_the_model_with_kaitos_vllm_preset_on_an_a100(prod_workloads: Stack) -> None:
+    workspace = _manifest(prod_workloads, "Workspace")
+    assert workspace["resource"]["instanceType"] == "Standard_NC24ads_A100_v4"
+    assert workspace["inference"] == {"preset": {"name": "HuggingFaceTB/SmolLM2-1.7B-Instruct"}}
+
+
+def test_a_template_on_a_gpu_size_asks_for_its_gpus() -> None:
+    from aks_platform import manifests
+    from aks_platform.settings import KaitoWorkspaceSettings
+
+    workspace = manifests.kaito_workspace(
+        KaitoWorkspaceSettings(instance_type="Standard_NC24ads_A100_v4", runtime="template")
+    )
+    (container,) = workspace["inference"]["template"]["spec"]["containers"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
 
 
 def test_inference_routing(dev_workloads: Stack) -> None:
@@ -93,6 +118,19 @@ def test_inference_routing(dev_workloads: Stack) -> None:
     assert canary["spec"]["ports"][0]["targetPort"] == 5000
 
 
+def _queue_objects(stack: Stack) -> dict[tuple[str, str], dict]:
+    values = yaml.safe_load(resources(stack, "helm_release")["kueue_queues"]["values"][0])
+    return {(item["kind"], item["metadata"]["name"]): item for item in values["objects"]}
+
+
+def _quota(cluster_queue: dict) -> dict[str, str]:
+    (group,) = cluster_queue["spec"]["resourceGroups"]
+    (flavor,) = group["flavors"]
+    quota = {resource["name"]: resource["nominalQuota"] for resource in flavor["resources"]}
+    assert group["coveredResources"] == list(quota)
+    return quota
+
+
 def test_gang_scheduling_with_kueue(dev_workloads: Stack) -> None:
     releases = resources(dev_workloads, "helm_release")
     kueue = releases["kueue"]
@@ -102,23 +140,85 @@ def test_gang_scheduling_with_kueue(dev_workloads: Stack) -> None:
     queues = releases["kueue_queues"]
     assert queues["chart"] == "../../../charts/kueue-queues"
     assert "helm_release.kueue" in queues["depends_on"]
-    values = yaml.safe_load(queues["values"][0])
-    assert values["nodePool"] == "gpunp"
-    assert values["queueNamespace"] == "smollm2"
+    objects = _queue_objects(dev_workloads)
+    assert all(item["apiVersion"] == "kueue.x-k8s.io/v1beta2" for item in objects.values())
 
 
-def test_dra_only_on_real_gpus(dev_workloads: Stack, prod_workloads: Stack) -> None:
-    assert "nvidia_dra_driver" not in resources(dev_workloads, "helm_release")
-    driver = resources(prod_workloads, "helm_release")["nvidia_dra_driver"]
-    assert driver["chart"] == "nvidia-dra-driver-gpu"
-    values = yaml.safe_load(driver["values"][0])
-    assert values["resources"]["gpus"]["enabled"] is True
-    assert values["kubeletPlugin"]["tolerations"] == [
-        {"key": "sku", "operator": "Exists", "effect": "NoSchedule"}
+def test_the_workspace_namespace_has_the_default_local_queue(
+    dev_workloads: Stack, prod_workloads: Stack
+) -> None:
+    """Kueue's LocalQueueDefaulting labels every workload created in a namespace that has a LocalQueue
+    named "default" with it, so the StatefulSet KAITO creates for the workspace is queued."""
+    for stack in (dev_workloads, prod_workloads):
+        objects = _queue_objects(stack)
+        local = objects[("LocalQueue", "default")]
+        assert local["metadata"]["namespace"] == _manifest(stack, "Workspace")["metadata"]["namespace"]
+        cluster_queue = objects[("ClusterQueue", local["spec"]["clusterQueue"])]
+        flavor_name = cluster_queue["spec"]["resourceGroups"][0]["flavors"][0]["name"]
+        # The flavor is the nodes KAITO provisions: the workspace's own node label.
+        assert (
+            objects[("ResourceFlavor", flavor_name)]["spec"]["nodeLabels"]
+            == (_manifest(stack, "Workspace")["resource"]["labelSelector"]["matchLabels"])
+        )
+
+
+def test_quotas_are_the_capacity_they_describe(dev_workloads: Stack, prod_workloads: Stack) -> None:
+    dev = _queue_objects(dev_workloads)
+    # dev: one Standard_D16s_v5 for the workspace, gpunp (Standard_D16s_v5, max 3): no GPU quota anywhere.
+    assert _quota(dev[("ClusterQueue", "smollm2-workspace-inference")]) == {"cpu": "16", "memory": "64Gi"}
+    assert _quota(dev[("ClusterQueue", "gpunp-batch")]) == {"cpu": "48", "memory": "192Gi"}
+    prod = _queue_objects(prod_workloads)
+    # prod: one Standard_NC24ads_A100_v4 (24 vCPU, 220 GiB, 1 A100) for the workspace;
+    # gpunp: 4 of them at most, each A100 split into 2 MIG instances (MIG3g).
+    assert _quota(prod[("ClusterQueue", "smollm2-workspace-inference")]) == {
+        "cpu": "24",
+        "memory": "220Gi",
+        "nvidia.com/gpu": "1",
+    }
+    assert _quota(prod[("ClusterQueue", "gpunp-batch")]) == {
+        "cpu": "96",
+        "memory": "880Gi",
+        "nvidia.com/gpu": "8",
+    }
+    assert prod[("ResourceFlavor", "gpunp")]["spec"]["tolerations"] == [
+        {"key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}
     ]
-    device_class = _manifest(prod_workloads, "DeviceClass")
-    assert device_class["apiVersion"] == "resource.k8s.io/v1"
-    assert device_class["spec"]["selectors"] == [{"cel": {"expression": 'device.driver == "gpu.nvidia.com"'}}]
+    assert prod[("LocalQueue", "gpunp-batch")]["metadata"]["namespace"] == "batch"
+    assert "queue_namespace_batch" in resources(prod_workloads, "kubernetes_namespace_v1")
+
+
+def test_the_queues_chart_version_carries_its_content(dev_workloads: Stack) -> None:
+    from aks_platform.local_charts import CHARTS, declared_version, expected_version
+
+    chart = CHARTS / "kueue-queues"
+    assert declared_version(chart) == expected_version(chart), (
+        "charts/kueue-queues changed without a new version: run python -m aks_platform.local_charts"
+    )
+    assert resources(dev_workloads, "helm_release")["kueue_queues"]["version"] == declared_version(chart)
+
+
+def test_a_chart_edit_changes_the_expected_version(tmp_path) -> None:
+    import shutil
+
+    from aks_platform.local_charts import CHARTS, expected_version
+
+    copy = tmp_path / "kueue-queues"
+    shutil.copytree(CHARTS / "kueue-queues", copy)
+    before = expected_version(copy)
+    template = copy / "templates" / "objects.yaml"
+    template.write_text(template.read_text() + "# edited\n")
+    assert expected_version(copy) != before
+
+
+def test_no_dra_driver_beside_the_device_plugin(dev_workloads: Stack, prod_workloads: Stack) -> None:
+    # Both environments give pods GPUs through the device plugin; the DRA driver would refuse to
+    # run beside it (its guard is never overridden), so neither installs it.
+    for stack in (dev_workloads, prod_workloads):
+        assert "nvidia_dra_driver" not in resources(stack, "helm_release")
+        assert all(
+            body["manifest"]["kind"] != "DeviceClass"
+            for body in resources(stack, "kubernetes_manifest").values()
+        )
 
 
 def test_workloads_stack_can_be_turned_off() -> None:
