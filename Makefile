@@ -21,34 +21,49 @@ export DISABLE_VERSION_CHECK := 1
 # every run recompiles the project's modules and pytest rewrites every test module again
 # (about 1.5 s of the in-process suite here). __pycache__ is git-ignored.
 unexport PYTHONDONTWRITEBYTECODE
-# Which environments to synthesize: empty means every file in environments/.
+# Which environments deploy, diff and destroy act on (required there; one or several, comma-separated).
+# synth and review always write every environment, so cdktf.out/ never holds a stale stack.
 ENV ?=
 export CDKTF_ENV := $(ENV)
+# The cdktf CLI's spinner is noise in logs: it is off where there is no terminal.
+export CI ?= $(if $(shell test -t 1 && echo tty),,true)
 
-.PHONY: help install synth test lint scan bench conformance deploy diff clean refresh-versions
+.PHONY: help install synth review test lint scan bench conformance deploy diff destroy clean \
+	refresh-versions new-env
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(PIPENV):
+	@echo "Installing pipenv $(PIPENV_VERSION) into .tools/ ..."
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check pipenv==$(PIPENV_VERSION)
 
 .venv/.synced: Pipfile.lock | $(PIPENV)
+	@echo "Installing the locked Python packages into .venv/ (first run: about 1.5 minutes) ..."
 	$(PIPENV) sync --dev
 	touch $@
 
 node_modules/.synced: package-lock.json
+	@echo "Installing the locked Node packages (cdktf CLI, Node 22) into node_modules/ ..."
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: .venv/.synced node_modules/.synced ## Install the pinned Python and Node toolchains into the project
 
-synth: install ## Validate settings, then synthesize every environment (ENV=name for one) with the cdktf CLI
+synth: install ## Validate settings, then write every environment's stacks to cdktf.out/ (replaced whole)
 	python main.py --check
-	cdktf synth --output cdktf.out
+	rm -rf cdktf.out
+	CDKTF_ENV= CDKTF_OUTDIR=cdktf.out python main.py
 	@echo "Terraform JSON written to:"
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json | sed 's/^/  /'
+
+review: install ## The same stacks as HCL in review.out/ (to read; deploy never reads it)
+	python main.py --check
+	rm -rf review.out
+	CDKTF_ENV= CDKTF_OUTDIR=review.out SYNTH_HCL_OUTPUT=true python main.py
+	@echo "HCL written to:"
+	@ls -1 review.out/stacks/*/cdk.tf | sed 's/^/  /'
 
 test: install ## ruff, the settings check (prints version warnings), then the test suite
 	ruff check .
@@ -58,26 +73,40 @@ test: install ## ruff, the settings check (prints version warnings), then the te
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
 	python -m aks_platform.security_scan cdktf.out
 
-conformance: synth ## AI conformance report per environment, from the synthesized JSON (writes conformance/<env>.md)
+conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML)
 	python -m aks_platform.conformance cdktf.out
 
-bench: install ## Benchmark synth against a plain cdktf+azurerm import; writes bench/results/<date>.json
+bench: install ## Benchmark synth and the test suite against a plain cdktf+azurerm import; writes bench/results/
 	python bench/run.py $(BENCH_ARGS)
 
 refresh-versions: install ## Merge `az aks get-versions` / `az aks mesh get-revisions` for LOCATION into data/aks-versions.toml
 	@test -n "$(LOCATION)" || { echo "make refresh-versions needs LOCATION=<region>, such as LOCATION=eastus2"; exit 2; }
 	python -m aks_platform.refresh_versions --location $(LOCATION)
 
+new-env: install ## New environment NAME from FROM: its settings file and security baseline, marked for review
+	@test -n "$(NAME)" -a -n "$(FROM)" || { echo "make new-env needs NAME=<new environment> FROM=<existing one>"; exit 2; }
+	python -m aks_platform.new_env $(NAME) $(FROM)
+
 lint: install ## ruff check
 	ruff check .
 
-deploy: install ## Apply cluster then workloads stack; refuses retired versions unless ALLOW_RETIRED=1
+deploy: install ## Needs ENV: preflight, version gate, synth, then both stacks of each ENV (cluster first)
+	python -m aks_platform.preflight deploy $(ENV)
 	python main.py --check --deploy-gate
 	$(MAKE) --no-print-directory synth
-	cdktf deploy --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)*','*')
+	cdktf deploy --skip-synth --output cdktf.out $$(python -m aks_platform.targets stacks $(ENV))
 
-diff: synth ## Show the Terraform plan of each stack (needs az login)
-	cdktf diff --output cdktf.out $(if $(ENV),'ai-conformant-aks-$(ENV)',)
+diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both stacks of each ENV
+	python -m aks_platform.preflight diff $(ENV)
+	$(MAKE) --no-print-directory synth
+	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
+	  cdktf diff --skip-synth --output cdktf.out $$stack; \
+	done
 
-clean: ## Remove synthesized output (keeps installed toolchains)
-	rm -rf cdktf.out
+destroy: install ## Needs ENV: preflight, synth, then destroy both stacks of each ENV (workloads first)
+	python -m aks_platform.preflight destroy $(ENV)
+	$(MAKE) --no-print-directory synth
+	cdktf destroy --skip-synth --output cdktf.out $$(python -m aks_platform.targets stacks $(ENV))
+
+clean: ## Remove synthesized output and reports (keeps installed toolchains)
+	rm -rf cdktf.out review.out conformance

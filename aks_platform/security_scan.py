@@ -63,8 +63,14 @@ def checkov_command() -> list[str]:
 
 
 def checkov_env() -> dict[str, str]:
-    # No call home: no mapping download, no guidelines, no version check.
-    return {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+    """No call home: no mapping download (BC_SKIP_MAPPING), no package-index update check
+    (CKV_SKIP_PACKAGE_UPDATE_CHECK, checkov/common/util/env_vars_config.py), no SCA scan."""
+    return {
+        **os.environ,
+        "BC_SKIP_MAPPING": "TRUE",
+        "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+        "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+    }
 
 
 def run_checkov(stack_files: dict[str, Path]) -> dict[str, tuple[frozenset[Finding], int]]:

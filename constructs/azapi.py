@@ -18,6 +18,7 @@ from cdktf import (
 )
 
 from constructs import Construct
+from constructs.hcl import hcl_any, hcl_string
 
 AZAPI_SOURCE = "Azure/azapi"
 # 2.x accepts `body` as an HCL object and embeds the managedClusters schemas we send.
@@ -67,6 +68,14 @@ class _AzapiResource(TerraformResource):
     @jsii.member(jsii_name="synthesizeAttributes")
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         return self._attributes
+
+    @jsii.member(jsii_name="synthesizeHclAttributes")
+    def _synthesize_hcl_attributes(self) -> Mapping[str, Any]:
+        """The same attributes for `cdktf synth --hcl`: strings as strings, `body` as an HCL object."""
+        return {
+            name: hcl_string(value) if isinstance(value, str) else hcl_any(value)
+            for name, value in self._attributes.items()
+        }
 
     @property
     def id(self) -> str:

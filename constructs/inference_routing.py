@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 
 from aks_platform import manifests
 from aks_platform.naming import snake_case
 from aks_platform.settings import InferenceRoutingSettings, KaitoWorkspaceSettings
 from constructs import Construct
+from constructs.kubernetes_manifest import KubernetesManifest
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,11 @@ class InferenceRouting(Construct):
     def __init__(self, scope: Construct, id: str, props: InferenceRoutingProps) -> None:
         super().__init__(scope, id)
         documents = manifests.inference_routing(props.routing, props.workspace)
-        self.manifests: dict[str, Manifest] = {}
+        self.manifests: dict[str, KubernetesManifest] = {}
         for document in documents:
             kind = document["kind"]
-            manifest = Manifest(self, kind, manifest=document, depends_on=list(props.depends_on) or None)
+            manifest = KubernetesManifest(
+                self, kind, manifest=document, depends_on=list(props.depends_on) or None
+            )
             manifest.override_logical_id(f"inference_{snake_case(kind)}")
             self.manifests[kind] = manifest

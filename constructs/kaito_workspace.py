@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 
 from aks_platform import manifests
 from aks_platform.settings import KaitoWorkspaceSettings
 from constructs import Construct
+from constructs.kubernetes_manifest import KubernetesManifest
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class KaitoWorkspace(Construct):
         settings = props.workspace
         self.namespace = NamespaceV1(self, "namespace", metadata=NamespaceV1Metadata(name=settings.namespace))
         self.namespace.override_logical_id("kaito_namespace")
-        self.workspace = Manifest(
+        self.workspace = KubernetesManifest(
             self,
             "workspace",
             manifest=manifests.kaito_workspace(settings),

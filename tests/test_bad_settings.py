@@ -714,9 +714,9 @@ def test_existing_output_is_left_as_it_was(tmp_path: Path, capsys, monkeypatch) 
 
 
 def test_unknown_environment_is_named(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("CDKTF_ENV", "staging")
+    monkeypatch.setenv("CDKTF_ENV", "nosuchenv")
     monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
     code = main.main(["--check"])
     stderr = capsys.readouterr().err
     assert code == 2
-    assert "environments/staging.toml: no such environment; known: dev, prod" in stderr
+    assert "environments/nosuchenv.toml: no such environment; known: dev, prod" in stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,50 @@ ENVIRONMENTS = sorted(environment_files())
 STACKS = [name for environment in ENVIRONMENTS for name in (environment, f"{environment}-workloads")]
 
 
+class ConnectionRecorder:
+    """A TCP listener on loopback that counts the connections made to it (a stand-in proxy)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen()
+        self._server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._server.close()
+
+
 @pytest.fixture(scope="session")
-def scans(tmp_path_factory: pytest.TempPathFactory, dev_stacks, prod_stacks):
-    """One checkov run over every synthesized stack of every environment."""
+def proxy():
+    recorder = ConnectionRecorder()
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory: pytest.TempPathFactory, dev_stacks, prod_stacks, proxy):
+    """One checkov run over every synthesized stack of every environment, every proxy pointed at a
+    local listener that counts connections: any call to the network shows up there."""
     known = {"dev": dev_stacks, "prod": prod_stacks}
     folder = tmp_path_factory.mktemp("scan")
     files: dict[str, Path] = {}
@@ -29,7 +71,35 @@ def scans(tmp_path_factory: pytest.TempPathFactory, dev_stacks, prod_stacks):
             path.parent.mkdir()
             path.write_text(json.dumps(stack, indent=2))
             files[name] = path
-    return run_checkov(files)
+    variables = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy")
+    saved = {name: os.environ.get(name) for name in (*variables, "XDG_CACHE_HOME")}
+    os.environ.update({name: proxy.url for name in variables[:4]} | {"NO_PROXY": "", "no_proxy": ""})
+    # An empty cache: checkov's update check caches its answer for an hour, which would hide a call.
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("checkov-cache"))
+    try:
+        return run_checkov(files)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.mark.subprocess
+def test_the_scan_makes_no_network_call(scans, proxy) -> None:
+    assert proxy.connections == 0
+
+
+def test_the_connection_recorder_sees_a_call(proxy) -> None:
+    """The check above can fail: a request through the proxy variables reaches the recorder."""
+    import urllib.request
+
+    before = proxy.connections
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"https": proxy.url, "http": proxy.url}))
+    with pytest.raises(OSError):
+        opener.open("https://pypi.org/pypi/checkov/json", timeout=2)
+    assert proxy.connections == before + 1
 
 
 @pytest.mark.subprocess

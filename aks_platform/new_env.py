@@ -1,0 +1,97 @@
+"""`make new-env NAME=staging FROM=dev`: a new environment in one step.
+
+Writes environments/<NAME>.toml from <FROM>'s file with its own prefix, and the security
+baselines the checkov gate needs (security/checkov-baseline/<NAME>.toml and -workloads.toml),
+every accepted finding carried over and marked for review. Refuses to overwrite.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from aks_platform.environments import ENVIRONMENT_NAME, ENVIRONMENTS_DIR, environment_files
+from aks_platform.paths import BASELINES, ROOT
+
+REVIEW = "carried over from {source} by make new-env: review for {name}"
+PREFIX_LINE = re.compile(r'^prefix\s*=\s*"(?P<prefix>[^"]*)"\s*$', re.MULTILINE)
+
+
+def new_prefix(prefix: str, source: str, name: str) -> str:
+    """The source's prefix with its environment suffix swapped: aks-ai-conformant-dev -> ...-staging."""
+    base = prefix.removesuffix(f"-{source}")
+    return f"{base}-{name}"
+
+
+def baseline_text(text: str, source: str, name: str) -> str:
+    """A baseline with every reason prefixed by a review note; comments and checks kept."""
+    note = REVIEW.format(source=source, name=name)
+    return re.sub(r'^(reason\s*=\s*")', lambda match: f"{match[1]}({note}) ", text, flags=re.MULTILINE)
+
+
+def create(
+    name: str, source: str, environments: Path = ENVIRONMENTS_DIR, baselines: Path = BASELINES
+) -> list[Path]:
+    files = environment_files(environments)
+    if not ENVIRONMENT_NAME.match(name):
+        raise NewEnvironmentError(
+            f"NAME={name}: use 1-16 lowercase letters, digits or '-', starting with a letter"
+        )
+    if source not in files:
+        raise NewEnvironmentError(f"FROM={source}: no such environment; environments: {', '.join(files)}")
+    target = environments / f"{name}.toml"
+    # Baselines are per stack: <environment>.toml and, where the source has one, -workloads.toml.
+    copies = {
+        baselines / f"{source}{suffix}.toml": baselines / f"{name}{suffix}.toml"
+        for suffix in ("", "-workloads")
+        if (baselines / f"{source}{suffix}.toml").exists()
+    }
+    written = [target, *copies.values()]
+    existing = [path for path in written if path.exists()]
+    if existing:
+        raise NewEnvironmentError(
+            f"{', '.join(_show(path) for path in existing)} exists already: pick another NAME"
+        )
+    text = files[source].read_text(encoding="utf-8")
+    prefix = tomllib.loads(text)["prefix"]
+    text = PREFIX_LINE.sub(f'prefix = "{new_prefix(prefix, source, name)}"', text, count=1)
+    header = f"# {name}: created by make new-env from {source}.toml; review every value below.\n"
+    target.write_text(header + text, encoding="utf-8")
+    for source_baseline, path in copies.items():
+        path.write_text(
+            baseline_text(source_baseline.read_text(encoding="utf-8"), source, name), encoding="utf-8"
+        )
+    return written
+
+
+class NewEnvironmentError(ValueError):
+    """NAME or FROM is not usable."""
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: make new-env NAME=<environment> FROM=<existing environment>", file=sys.stderr)
+        return 2
+    name, source = argv
+    try:
+        written = create(name, source)
+    except NewEnvironmentError as error:
+        print(f"new-env: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"  wrote {_show(path)}")
+    print(f"Edit {_show(written[0])} (at least prefix and location), then: make synth")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
