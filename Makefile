@@ -21,6 +21,9 @@ export DISABLE_VERSION_CHECK := 1
 # every run recompiles the project's modules and pytest rewrites every test module again
 # (about 1.5 s of the in-process suite here). __pycache__ is git-ignored.
 unexport PYTHONDONTWRITEBYTECODE
+# Where synth and review write (deploy, diff and destroy always read cdktf.out/).
+OUT ?= cdktf.out
+REVIEW_OUT ?= review.out
 # Which environments deploy, diff and destroy act on (required there; one or several, comma-separated).
 # synth and review always write every environment, so cdktf.out/ never holds a stale stack.
 ENV ?=
@@ -53,17 +56,17 @@ install: .venv/.synced node_modules/.synced ## Install the pinned Python and Nod
 
 synth: install ## Validate settings, then write every environment's stacks to cdktf.out/ (replaced whole)
 	python main.py --check
-	rm -rf cdktf.out
-	CDKTF_ENV= CDKTF_OUTDIR=cdktf.out python main.py
+	rm -rf $(OUT)
+	CDKTF_ENV= CDKTF_OUTDIR=$(OUT) python main.py
 	@echo "Terraform JSON written to:"
-	@ls -1 cdktf.out/stacks/*/cdk.tf.json | sed 's/^/  /'
+	@ls -1 $(OUT)/stacks/*/cdk.tf.json | sed 's/^/  /'
 
 review: install ## The same stacks as HCL in review.out/ (to read; deploy never reads it)
 	python main.py --check
-	rm -rf review.out
-	CDKTF_ENV= CDKTF_OUTDIR=review.out SYNTH_HCL_OUTPUT=true python main.py
+	rm -rf $(REVIEW_OUT)
+	CDKTF_ENV= CDKTF_OUTDIR=$(REVIEW_OUT) SYNTH_HCL_OUTPUT=true python main.py
 	@echo "HCL written to:"
-	@ls -1 review.out/stacks/*/cdk.tf | sed 's/^/  /'
+	@ls -1 $(REVIEW_OUT)/stacks/*/cdk.tf | sed 's/^/  /'
 
 test: install ## ruff, the settings check (prints version warnings), then the test suite
 	ruff check .
@@ -71,10 +74,10 @@ test: install ## ruff, the settings check (prints version warnings), then the te
 	pytest
 
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
-	python -m aks_platform.security_scan cdktf.out
+	python -m aks_platform.security_scan $(OUT)
 
 conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML)
-	python -m aks_platform.conformance cdktf.out
+	python -m aks_platform.conformance $(OUT)
 
 bench: install ## Benchmark synth and the test suite against a plain cdktf+azurerm import; writes bench/results/
 	python bench/run.py $(BENCH_ARGS)

@@ -73,12 +73,18 @@ def checkov_env() -> dict[str, str]:
     }
 
 
-def run_checkov(stack_files: dict[str, Path]) -> dict[str, tuple[frozenset[Finding], int]]:
-    """Failed findings and the passed count per environment, from one checkov run over all files."""
+def run_checkov(
+    stack_files: dict[str, Path], env: dict[str, str] | None = None
+) -> dict[str, tuple[frozenset[Finding], int]]:
+    """Failed findings and the passed count per environment, from one checkov run over all files.
+
+    `env` adds to checkov's environment (the tests point proxies at a local listener)."""
     command = [*checkov_command(), "--output", "json"]
     for path in stack_files.values():
         command += ["--file", str(path)]
-    result = subprocess.run(command, capture_output=True, text=True, env=checkov_env(), check=False)
+    result = subprocess.run(
+        command, capture_output=True, text=True, env={**checkov_env(), **(env or {})}, check=False
+    )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed ({result.returncode}):\n{result.stderr[-2000:]}")
     reports = json.loads(result.stdout)

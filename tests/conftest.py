@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import background
 import pytest
 
 from aks_platform import provider_loader
@@ -121,3 +122,75 @@ def only(stack: Stack, resource_type: str) -> dict[str, Any]:
     found = resources(stack, resource_type)
     assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
     return next(iter(found.values()))
+
+
+# --- Slow, independent checks in the background (tests/background.py) ---------------------------
+
+JOBS = background.Jobs()
+PROXY: background.ConnectionRecorder | None = None
+SUBPROCESS_MARK = "subprocess"
+
+
+def _register_jobs() -> None:
+    global PROXY
+    if JOBS.jobs:
+        return
+    PROXY = background.ConnectionRecorder()
+    folder = JOBS.folder
+    proxies = {name: PROXY.url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    checkov_env = {**proxies, "NO_PROXY": "", "no_proxy": "", "XDG_CACHE_HOME": str(folder / "checkov-cache")}
+    standard_import = {provider_loader.DISABLE_VARIABLE: "0"}
+    # The standard import alone takes most of the suite's time: it gets a lane of its own.
+    JOBS.add("standard", lambda: background.app_synth(folder, "standard", standard_import))
+    JOBS.add("make-synth", lambda: background.make_synth(folder))
+    JOBS.add("checkov", lambda: background.checkov_scan(JOBS, checkov_env), after="make-synth")
+    JOBS.add("cli", lambda: background.cli_synth(folder), after="checkov")
+    JOBS.add("review", lambda: background.make_review(folder), after="cli")
+
+
+def _runs_the_whole_suite(config: pytest.Config) -> bool:
+    """A plain `pytest` (what `make test` runs): no file, -k or -m narrows it."""
+    narrowed = config.option.markexpr or config.option.keyword
+    return not narrowed and [Path(arg).resolve() for arg in config.args] == [ROOT / "tests"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A whole-suite run starts the jobs before collection, which gains the second core a second
+    or two; a narrowed run starts them after collection, and only if a test needs them."""
+    if _runs_the_whole_suite(config):
+        _register_jobs()
+        JOBS.start()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that wait for a background job run last; the jobs start now if any such test runs."""
+    waiting = [item for item in items if item.get_closest_marker(SUBPROCESS_MARK)]
+    if not waiting:
+        return
+    items[:] = [item for item in items if not item.get_closest_marker(SUBPROCESS_MARK)] + waiting
+    if not JOBS.started:
+        _register_jobs()
+        JOBS.start()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if JOBS.started:
+        terminalreporter.write_line(f"background jobs: {JOBS.timings()}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if PROXY is not None:
+        PROXY.close()
+    JOBS.cleanup()
+
+
+@pytest.fixture(scope="session")
+def jobs() -> background.Jobs:
+    _register_jobs()
+    return JOBS
+
+
+@pytest.fixture(scope="session")
+def proxy(jobs: background.Jobs) -> background.ConnectionRecorder:
+    assert PROXY is not None
+    return PROXY

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import NODE_BIN
-from test_determinism import synth_into
 
 from aks_platform.provider_loader import (
-    DISABLE_VARIABLE,
     NODE_PRELOAD,
     FastProviderFinder,
     LayoutChangedError,
@@ -49,9 +47,12 @@ def make_package(root: Path, name: str, init: str, submodules: tuple[str, ...] =
 
 
 @pytest.mark.subprocess
-def test_fast_and_standard_imports_synthesize_identical_stacks(tmp_path: Path) -> None:
-    fast = synth_into(tmp_path / "fast")
-    standard = synth_into(tmp_path / "standard", {DISABLE_VARIABLE: "0"})
+def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
+    """`make synth` (fast import) against main.py run with the standard import (background jobs)."""
+    fast_run, standard_run = jobs.get("make-synth"), jobs.get("standard")
+    assert fast_run["process"].returncode == 0, fast_run["process"].stderr
+    assert standard_run["process"].returncode == 0, standard_run["process"].stderr
+    fast, standard = fast_run["files"], standard_run["files"]
     assert fast.keys() == standard.keys()
     stacks = [name for name in fast if name.endswith("cdk.tf.json")]
     assert len(stacks) >= 2

@@ -2,88 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
+import background
 import pytest
-from conftest import environment_settings, synth_environment
+from conftest import environment_settings
 
 from aks_platform.environments import environment_files
-from aks_platform.security_scan import Finding, gate, load_baseline, run_checkov
+from aks_platform.security_scan import Finding, gate, load_baseline
 
 ENVIRONMENTS = sorted(environment_files())
 # Baselines are per stack: "<environment>" for the cluster, "<environment>-workloads".
 STACKS = [name for environment in ENVIRONMENTS for name in (environment, f"{environment}-workloads")]
 
 
-class ConnectionRecorder:
-    """A TCP listener on loopback that counts the connections made to it (a stand-in proxy)."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.connections = 0
-        self._server = socket.socket()
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen()
-        self._server.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._server.close()
-
-
 @pytest.fixture(scope="session")
-def proxy():
-    recorder = ConnectionRecorder()
-    yield recorder
-    recorder.close()
-
-
-@pytest.fixture(scope="session")
-def scans(tmp_path_factory: pytest.TempPathFactory, dev_stacks, prod_stacks, proxy):
-    """One checkov run over every synthesized stack of every environment, every proxy pointed at a
-    local listener that counts connections: any call to the network shows up there."""
-    known = {"dev": dev_stacks, "prod": prod_stacks}
-    folder = tmp_path_factory.mktemp("scan")
-    files: dict[str, Path] = {}
-    for environment in ENVIRONMENTS:
-        cluster, workloads = known.get(environment) or synth_environment(environment)
-        for name, stack in ((environment, cluster), (f"{environment}-workloads", workloads)):
-            path = folder / f"ai-conformant-aks-{name}" / "cdk.tf.json"
-            path.parent.mkdir()
-            path.write_text(json.dumps(stack, indent=2))
-            files[name] = path
-    variables = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy")
-    saved = {name: os.environ.get(name) for name in (*variables, "XDG_CACHE_HOME")}
-    os.environ.update({name: proxy.url for name in variables[:4]} | {"NO_PROXY": "", "no_proxy": ""})
-    # An empty cache: checkov's update check caches its answer for an hour, which would hide a call.
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("checkov-cache"))
-    try:
-        return run_checkov(files)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def scans(jobs):
+    """One checkov run (a background job) over every environment's stacks from `make synth`, with
+    every proxy pointed at a local listener that counts connections and an empty update cache."""
+    return jobs.get("checkov")
 
 
 @pytest.mark.subprocess
@@ -91,15 +26,18 @@ def test_the_scan_makes_no_network_call(scans, proxy) -> None:
     assert proxy.connections == 0
 
 
-def test_the_connection_recorder_sees_a_call(proxy) -> None:
-    """The check above can fail: a request through the proxy variables reaches the recorder."""
+def test_the_connection_recorder_sees_a_call() -> None:
+    """The check above can fail: a request through the proxy variables reaches a recorder."""
     import urllib.request
 
-    before = proxy.connections
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"https": proxy.url, "http": proxy.url}))
-    with pytest.raises(OSError):
-        opener.open("https://pypi.org/pypi/checkov/json", timeout=2)
-    assert proxy.connections == before + 1
+    recorder = background.ConnectionRecorder()
+    try:
+        handler = urllib.request.ProxyHandler({"https": recorder.url, "http": recorder.url})
+        with pytest.raises(OSError):
+            urllib.request.build_opener(handler).open("https://pypi.org/pypi/checkov/json", timeout=2)
+    finally:
+        recorder.close()
+    assert recorder.connections == 1
 
 
 @pytest.mark.subprocess

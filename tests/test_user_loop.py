@@ -160,17 +160,16 @@ def test_every_help_line_names_a_target_that_exists() -> None:
 
 
 @pytest.mark.subprocess
-def test_synth_replaces_the_whole_output_folder(tmp_path: Path) -> None:
-    """make synth writes every environment and leaves nothing stale or stray (no cdk.tf beside JSON)."""
-    out = ROOT / "cdktf.out"
-    stray = out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf"
-    stale = out / "stacks" / "ai-conformant-aks-gone"
-    stray.parent.mkdir(parents=True, exist_ok=True)
-    stale.mkdir(parents=True, exist_ok=True)
-    stray.write_text('resource "x" "y" {}')
-    result = make("synth", env={"ENV": "prod"})
+def test_synth_replaces_the_whole_output_folder(jobs) -> None:
+    """make synth writes every environment and leaves nothing stale or stray (no cdk.tf beside JSON).
+
+    The background job seeds its OUT folder with a stale stack and a stray cdk.tf, then runs
+    `make synth ENV=prod`: ENV must not narrow what synth writes."""
+    run = jobs.get("make-synth")
+    result, out = run["process"], run["out"]
     assert result.returncode == 0, result.stderr
-    assert not stray.exists() and not stale.exists()
+    assert not (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").exists()
+    assert not (out / "stacks" / "ai-conformant-aks-gone").exists()
     assert sorted(path.parent.name for path in (out / "stacks").glob("*/cdk.tf.json")) == [
         "ai-conformant-aks-dev",
         "ai-conformant-aks-dev-workloads",

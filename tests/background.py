@@ -1,0 +1,177 @@
+"""The suite's slow, independent checks, started when the session starts and run beside it.
+
+Each job is a fresh process the tests need once: the app synthesized by `make synth`, by the cdktf
+CLI and with the standard (slow) provider import, and one checkov run over the synthesized stacks.
+They start before the first test, on their own threads, so they use the second core while the
+in-process tests run on the first; the tests that read their results are ordered last and wait.
+Every check keeps its own assertions in its own test module; this only shares and schedules the
+work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_BIN = ROOT / "node_modules" / ".bin"
+STACK_FILE = "cdk.tf.json"
+
+
+@dataclass
+class Job:
+    name: str
+    run: Callable[[], Any]
+    after: str | None = None
+    result: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()
+    }
+
+
+class Jobs:
+    """The jobs of one session; `get(name)` waits for one and returns its result or raises its error."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="aks-suite-"))
+        self.jobs: dict[str, Job] = {}
+        self.started = False
+
+    def add(self, name: str, function: Callable[[], Any], after: str | None = None) -> None:
+        self.jobs[name] = Job(name, function, after)
+
+    def start(self) -> None:
+        """Lanes: each job that waits for none starts a thread, which then runs what waits for it."""
+        self.started = True
+        for job in self.jobs.values():
+            if job.after is None:
+                threading.Thread(target=self._lane, args=(job,), daemon=True).start()
+
+    def _lane(self, job: Job) -> None:
+        started = time.perf_counter()
+        try:
+            job.result = job.run()
+        except BaseException as error:
+            job.error = error
+        finally:
+            job.seconds = time.perf_counter() - started
+            job.done.set()
+        for follower in self.jobs.values():
+            if follower.after == job.name:
+                self._lane(follower)
+
+    def get(self, name: str) -> Any:
+        if not self.started:
+            self.start()
+        job = self.jobs[name]
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def timings(self) -> str:
+        done = [job for job in self.jobs.values() if job.done.is_set()]
+        return ", ".join(f"{job.name} {job.seconds:.1f} s" for job in done)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ConnectionRecorder:
+    """A TCP listener on loopback that counts the connections made to it (a stand-in proxy)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen()
+        self._server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._server.close()
+
+
+def make_synth(folder: Path) -> dict[str, Any]:
+    """`make synth` into a folder seeded with a stale stack and a stray cdk.tf, as a user's may be."""
+    out = folder / "make-synth"
+    (out / "stacks" / "ai-conformant-aks-gone").mkdir(parents=True)
+    (out / "stacks" / "ai-conformant-aks-dev").mkdir(parents=True)
+    (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").write_text('resource "x" "y" {}')
+    result = run(["make", "--no-print-directory", "synth", f"OUT={out}"], {"ENV": "prod", "CI": "true"})
+    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+
+
+def make_review(folder: Path) -> dict[str, Any]:
+    out = folder / "review"
+    result = run(["make", "--no-print-directory", "review", f"REVIEW_OUT={out}"], {"CI": "true"})
+    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+
+
+def app_synth(folder: Path, name: str, env: dict[str, str]) -> dict[str, Any]:
+    out = folder / name
+    result = run([sys.executable, "main.py"], {"CDKTF_OUTDIR": str(out), "CDKTF_ENV": "", **env})
+    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+
+
+def cli_synth(folder: Path) -> dict[str, Any]:
+    out = folder / "cli"
+    cdktf = NODE_BIN / "cdktf"
+    result = run([str(cdktf), "synth", "--output", str(out)], {"CDKTF_ENV": "", "CI": "true"})
+    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+
+
+def checkov_scan(jobs: Jobs, env: dict[str, str]) -> Any:
+    from aks_platform.security_scan import run_checkov
+
+    synthesized = jobs.get("make-synth")
+    assert synthesized["process"].returncode == 0, synthesized["process"].stderr
+    stacks = synthesized["out"] / "stacks"
+    files = {
+        path.parent.name.removeprefix("ai-conformant-aks-"): path
+        for path in sorted(stacks.glob(f"*/{STACK_FILE}"))
+    }
+    return run_checkov(files, env=env)
