@@ -26,6 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 STACK_FILE = "cdk.tf.json"
+# make as the tests run it: never installing (-o marks the install stamps as up to date). `make test`
+# installs before pytest starts; an install started from inside the suite would replace
+# node_modules/ under the tests that are using it.
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.synced", "-o", "node_modules/.synced"]
 
 
 @dataclass
@@ -141,13 +145,13 @@ def make_synth(folder: Path) -> dict[str, Any]:
     (out / "stacks" / "ai-conformant-aks-gone").mkdir(parents=True)
     (out / "stacks" / "ai-conformant-aks-dev").mkdir(parents=True)
     (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").write_text('resource "x" "y" {}')
-    result = run(["make", "--no-print-directory", "synth", f"OUT={out}"], {"ENV": "prod", "CI": "true"})
+    result = run([*MAKE, "synth", f"OUT={out}"], {"ENV": "prod", "CI": "true"})
     return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
 
 
 def make_review(folder: Path) -> dict[str, Any]:
     out = folder / "review"
-    result = run(["make", "--no-print-directory", "review", f"REVIEW_OUT={out}"], {"CI": "true"})
+    result = run([*MAKE, "review", f"REVIEW_OUT={out}"], {"CI": "true"})
     return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
 
 

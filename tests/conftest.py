@@ -162,6 +162,7 @@ def pytest_configure(config: pytest.Config) -> None:
         JOBS.start()
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what will not run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that wait for a background job run last; the jobs start now if any such test runs."""
     waiting = [item for item in items if item.get_closest_marker(SUBPROCESS_MARK)]

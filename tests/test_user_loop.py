@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from background import MAKE
 from conftest import ROOT
 
 from aks_platform import new_env, preflight, targets
@@ -113,7 +114,7 @@ def test_preflight_needs_named_known_environments(tools: Path, capsys) -> None:
 
 def make(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "--no-print-directory", *arguments],
+        [*MAKE, *arguments],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
