@@ -32,7 +32,7 @@ export CDKTF_ENV := $(ENV)
 export CI ?= $(if $(shell test -t 1 && echo tty),,true)
 
 .PHONY: help install synth review test lint scan bench conformance deploy diff destroy clean \
-	refresh-versions new-env
+	refresh-versions new-env schema
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ refresh-versions: install ## Merge `az aks get-versions` / `az aks mesh get-revi
 new-env: install ## New environment NAME from FROM: its settings file and security baseline, marked for review
 	@test -n "$(NAME)" -a -n "$(FROM)" || { echo "make new-env needs NAME=<new environment> FROM=<existing one>"; exit 2; }
 	python -m aks_platform.new_env $(NAME) $(FROM)
+
+schema: install ## Regenerate environments/schema.json from the settings model (a test fails when it is stale)
+	python -m aks_platform.settings_schema
 
 lint: install ## ruff check
 	ruff check .

@@ -6,25 +6,32 @@ one environment decide every value.
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import TerraformElement, TerraformOutput, TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
+from aks_platform.addresses import AddressBook
 from aks_platform.azure_facts import load_container_insights
+from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
 from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.versions import load_table
-from constructs import Construct
-from constructs.aks_cluster import AksCluster, AksClusterProps
+from constructs import Construct, Node
+from constructs.aks_cluster import AksCluster
 from constructs.azapi import AzapiProvider
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
-from constructs.managed_prometheus import ManagedPrometheus, ManagedPrometheusProps
+from constructs.managed_prometheus import (
+    ManagedPrometheus,
+    ManagedPrometheusProps,
+    PrometheusRecordingRule,
+    PrometheusRuleGroup,
+)
 from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
-from constructs.user_node_pool import UserNodePool, UserNodePoolProps
+from constructs.user_node_pool import UserNodePool
 
 
 class ClusterStack(TerraformStack):
@@ -32,6 +39,7 @@ class ClusterStack(TerraformStack):
 
     def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
         super().__init__(scope, naming.stack)
+        self.addresses = AddressBook("cluster")
         configure_backend(self, settings.backend, naming, naming.stack)
 
         # Subscriptions here register resource providers out of band; azurerm must not try.
@@ -92,16 +100,10 @@ class ClusterStack(TerraformStack):
         self.cluster = AksCluster(
             self,
             "cluster",
-            AksClusterProps(
-                name=naming.cluster,
-                dns_prefix=naming.dns_prefix,
-                location=settings.location,
+            aks_cluster_props(
+                naming,
+                settings,
                 resource_group_name=resource_group.string_value,
-                cluster=settings.cluster,
-                system_pool=settings.system_pool,
-                istio=settings.istio,
-                managed_prometheus=settings.managed_prometheus,
-                tags=settings.tags,
                 log_analytics_workspace_id=insights.workspace_id if insights else None,
                 depends_on=depends_on,
             ),
@@ -112,36 +114,30 @@ class ClusterStack(TerraformStack):
 
         # AKS answers a second concurrent operation on one cluster with 409 OperationNotAllowed, so
         # every operation on the cluster (each user pool, then the Gateway API update) waits for the
-        # one before it.
-        previous: ITerraformDependable = self.cluster.resource
+        # one before it: the cluster construct keeps the chain.
         self.user_pools: list[UserNodePool] = []
         for pool in settings.user_pools:
             gpu_properties = [name for name in ("gpu_management", "mig_strategy") if getattr(pool, name)]
             api = load_table().api_version_for(*gpu_properties) if gpu_properties else None
-            user_pool = UserNodePool(
-                self,
-                f"pool-{pool.name}",
-                UserNodePoolProps(
-                    cluster_id=self.cluster.id,
-                    pool=pool,
-                    tags=settings.tags,
-                    depends_on=[previous],
+            self.user_pools.append(
+                self.cluster.add_user_pool(
+                    f"pool-{pool.name}",
+                    node_pool_props(pool),
                     gpu_profile_api_version=api.name if api else None,
-                ),
+                )
             )
-            self.user_pools.append(user_pool)
-            previous = user_pool.last_operation
 
         if settings.gateway_api.enabled:
-            ManagedGatewayApi(
+            gateway = ManagedGatewayApi(
                 self,
                 "gateway-api",
                 ManagedGatewayApiProps(
                     cluster_id=self.cluster.id,
                     api_version=settings.gateway_api.api_version,
-                    depends_on=[previous],
+                    depends_on=[self.cluster.last_operation],
                 ),
             )
+            self.cluster.then_operate(gateway.resource)
 
         self.prometheus: ManagedPrometheus | None = None
         if settings.managed_prometheus.enabled:
@@ -149,17 +145,39 @@ class ClusterStack(TerraformStack):
                 self,
                 "managed-prometheus",
                 ManagedPrometheusProps(
-                    naming=naming,
+                    workspace_name=naming.monitor_workspace,
+                    endpoint_name=naming.data_collection_endpoint,
+                    rule_name=naming.data_collection_rule,
+                    rule_association_name=naming.data_collection_rule_association,
                     location=settings.location,
                     resource_group_name=resource_group.string_value,
                     cluster_id=self.cluster.id,
                     cluster_name=self.cluster.name,
-                    rule_groups=load_recording_rule_groups(),
+                    rule_groups=[
+                        PrometheusRuleGroup(
+                            id=group.name,
+                            name=naming.rule_group(group.name),
+                            description=group.description,
+                            interval=group.iso8601_interval,
+                            rules=[
+                                PrometheusRecordingRule(rule.record, rule.expr, dict(rule.labels))
+                                for rule in group.rules
+                            ],
+                        )
+                        for group in load_recording_rule_groups()
+                    ],
                     tags=settings.tags,
                 ),
             )
 
         self._outputs()
+        self.addresses.check(self)
+
+    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
+        """The pinned name from data/terraform-addresses.toml, else cdktf's own."""
+        book: AddressBook | None = getattr(self, "addresses", None)
+        pinned = book.name_for(tf_element) if book is not None else None
+        return pinned or super()._allocate_logical_id(tf_element)
 
     def _outputs(self) -> None:
         outputs = {

@@ -18,7 +18,7 @@ from typing import Any
 
 from aks_platform import manifests
 from aks_platform.azure_facts import VmSize, load_vm_sizes
-from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
 from aks_platform.validation_types import Problem
 
 DEFAULT_LOCAL_QUEUE = "default"
@@ -133,7 +133,8 @@ def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
                 Problem(
                     "workloads.gang_scheduling.batch_pool",
                     scheduling.batch_pool,
-                    f'name one of the user pools ({names}), or "{NO_BATCH_POOL}" for no batch queue',
+                    f'name one of the user pools ({names}), or "{NO_BATCH_POOL}" for no batch queue'
+                    + replaced_pools_hint(settings),
                 )
             )
         elif pool.vm_size not in sizes:

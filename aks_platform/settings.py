@@ -6,12 +6,41 @@ main.tf this project replaces, so an environment file states only what differs.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 # The AKS default tags that main.tf put on every taggable resource.
 DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
+
+
+# TOML has no null: an optional setting is unset by omitting it, or by writing "none" where its
+# default is a value (see NetworkSettings).
+UNSET = "none"
+
+
+def _unset_to_none(value: Any) -> Any:
+    return None if value == UNSET else value
+
+
+def merge_over(defaults: dict[str, Any], written: dict[str, Any]) -> dict[str, Any]:
+    """The tables a user writes merge over the defaults, table by table; any other value replaces."""
+    merged = dict(defaults)
+    for key, value in written.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_over(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class Settings(BaseModel):
@@ -60,7 +89,17 @@ class NodePoolSettings(Settings):
 
     @property
     def rotation_name(self) -> str:
-        return self.temporary_name_for_rotation or f"{self.name}temp"
+        return self.temporary_name_for_rotation or default_rotation_name(self.name)
+
+
+# AKS allows 12 characters for a Linux pool name, rotation names included: the derived name keeps
+# main.tf's "<name>temp" and shortens the name so that it always fits.
+ROTATION_SUFFIX = "temp"
+POOL_NAME_MAX = 12
+
+
+def default_rotation_name(name: str) -> str:
+    return f"{name[: POOL_NAME_MAX - len(ROTATION_SUFFIX)]}{ROTATION_SUFFIX}"
 
 
 class EntraIdRbacSettings(Settings):
@@ -76,9 +115,18 @@ class NetworkSettings(Settings):
     """The cluster network profile (unset keeps AKS's default, as main.tf did)."""
 
     plugin: Literal["azure", "kubenet", "none"] = "azure"
-    plugin_mode: Literal["overlay"] | None = "overlay"
-    data_plane: Literal["azure", "cilium"] | None = "cilium"
-    policy: Literal["azure", "calico", "cilium"] | None = "cilium"
+    # These default to Azure CNI overlay with Cilium, and to unset with any other plugin (none of
+    # them applies there). Write "none" to unset one.
+    plugin_mode: Annotated[Literal["overlay"] | None, BeforeValidator(_unset_to_none)] = "overlay"
+    data_plane: Annotated[Literal["azure", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
+    policy: Annotated[Literal["azure", "calico", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_follow_the_plugin(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("plugin", "azure") != "azure":
+            return {"plugin_mode": None, "data_plane": None, "policy": None, **data}
+        return data
 
 
 class KeyVaultSecretsProviderSettings(Settings):
@@ -284,6 +332,14 @@ def _default_user_pools() -> tuple[NodePoolSettings, ...]:
     )
 
 
+def replaced_pools_hint(settings: EnvironmentSettings) -> str:
+    """Said where a pool reference breaks: writing [[user_pools]] replaces the default pools."""
+    if "user_pools" not in settings.model_fields_set:
+        return ""
+    defaults = ", ".join(pool.name for pool in _default_user_pools())
+    return f" ([[user_pools]] in the file replaces the default pools ({defaults}); it does not add to them)"
+
+
 class EnvironmentSettings(Settings):
     """Everything one environment (one cluster stack) is built from."""
 
@@ -300,3 +356,17 @@ class EnvironmentSettings(Settings):
     container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _system_pool_merges_over_its_default(cls, data: Any) -> Any:
+        """`[system_pool]` with only a bigger vm_size keeps the default's zones and critical-add-ons
+        taint. (`[[user_pools]]` is a list: writing it replaces the default pools, as documented.)"""
+        if isinstance(data, dict) and isinstance(data.get("system_pool"), dict):
+            default = _default_system_pool().model_dump(exclude_defaults=True)
+            if data["system_pool"].get("auto_scaling") is False:
+                # The default's autoscaling bounds mean nothing once autoscaling is off.
+                default.pop("min_count", None)
+                default.pop("max_count", None)
+            return {**data, "system_pool": merge_over(default, data["system_pool"])}
+        return data

@@ -16,7 +16,7 @@ from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
 from aks_platform.naming import Naming
 from aks_platform.queues import queue_problems
-from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
 from aks_platform.validation_types import NO_VALUE, Problem
 from aks_platform.versions import load_table
 
@@ -118,6 +118,7 @@ def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Pr
             settings.location,
             "use the Azure region's short name in lowercase without spaces, such as centralus",
         )
+        return  # names derived from a location that is not one say nothing useful
     naming = Naming(environment, settings.prefix, settings.location)
     shorten = "shorten prefix or location"
     if not 1 <= len(naming.cluster) <= CLUSTER_NAME_MAX or not CLUSTER_NAME.match(naming.cluster):
@@ -234,6 +235,20 @@ def _check_hardening(settings: EnvironmentSettings) -> Iterator[Problem]:
                 network.data_plane,
                 'Cilium network policy needs data_plane = "cilium"',
             )
+        # Azure Network Policy Manager and the Cilium data plane run on Azure CNI only; with
+        # kubenet, Calico is the one policy engine (AKS network policy docs, comparison table).
+        if network.plugin != "azure" and network.data_plane == "cilium":
+            yield Problem(
+                "cluster.network.data_plane",
+                network.data_plane,
+                'the Cilium data plane needs plugin = "azure"',
+            )
+        if network.plugin != "azure" and network.policy == "azure":
+            yield Problem(
+                "cluster.network.policy",
+                network.policy,
+                'Azure Network Policy Manager needs plugin = "azure"; with kubenet use "calico"',
+            )
         if network.plugin_mode == "overlay" and network.plugin != "azure":
             yield Problem("cluster.network.plugin", network.plugin, 'overlay mode needs plugin = "azure"')
     if cluster.private_cluster_enabled and cluster.api_server_authorized_ip_ranges:
@@ -328,14 +343,21 @@ def _check_pools(settings: EnvironmentSettings) -> Iterator[Problem]:
 
 
 def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
-    for field, name in (("name", pool.name), ("temporary_name_for_rotation", pool.rotation_name)):
+    # A derived rotation name is valid whenever the pool name is (settings.default_rotation_name).
+    names = [("name", pool.name)]
+    if pool.temporary_name_for_rotation is not None:
+        names.append(("temporary_name_for_rotation", pool.temporary_name_for_rotation))
+    for field, name in names:
         if not POOL_NAME.match(name):
-            hint = " (the default is <name>temp; set it explicitly)" if field != "name" else ""
             yield Problem(
-                f"{key}.{field}",
-                name,
-                "use 1-12 lowercase letters and digits, starting with a letter" + hint,
+                f"{key}.{field}", name, "use 1-12 lowercase letters and digits, starting with a letter"
             )
+    if not system and pool.only_critical_addons:
+        yield Problem(
+            f"{key}.only_critical_addons",
+            True,
+            "applies to the system pool only (it taints the pool CriticalAddonsOnly); remove it here",
+        )
     if not VM_SIZE.match(pool.vm_size):
         yield Problem(f"{key}.vm_size", pool.vm_size, "use an Azure VM size such as Standard_D4ds_v5")
     bad_zones = [zone for zone in pool.zones if zone not in ZONES]
@@ -561,7 +583,11 @@ def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
     pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
     if pool is None:
         names = ", ".join(pool.name for pool in settings.user_pools) or "none defined"
-        yield Problem("workloads.dra.node_pool", dra.node_pool, f"name one of the user pools: {names}")
+        yield Problem(
+            "workloads.dra.node_pool",
+            dra.node_pool,
+            f"name one of the user pools: {names}{replaced_pools_hint(settings)}",
+        )
         return
     if not GPU_VM_SIZE.match(pool.vm_size):
         yield Problem(
@@ -630,14 +656,15 @@ def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
 
 def _check_tags(key: str, tags: dict[str, str]) -> Iterator[Problem]:
     for tag, value in tags.items():
+        # A bad key is reported as the value of the tags table: the key is what is wrong.
         if not tag or len(tag) > TAG_KEY_MAX:
-            yield Problem(f"{key}.{tag}", tag, f"tag keys have 1-{TAG_KEY_MAX} characters")
+            yield Problem(key, tag, f"a tag key has 1-{TAG_KEY_MAX} characters")
         bad = sorted({char for char in tag if char in TAG_KEY_FORBIDDEN})
         if bad:
             yield Problem(
-                f"{key}.{tag}",
+                key,
                 tag,
-                f"tag keys may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})",
+                f"a tag key may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})",
             )
         if len(value) > TAG_VALUE_MAX:
             yield Problem(

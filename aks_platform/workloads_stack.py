@@ -7,7 +7,7 @@ stacks on deploy and this stack is planned only once the cluster exists.
 
 from __future__ import annotations
 
-from cdktf import Fn, TerraformStack
+from cdktf import Fn, TerraformElement, TerraformStack
 from cdktf_cdktf_provider_helm.provider import (
     HelmProvider,
     HelmProviderKubernetes,
@@ -16,13 +16,14 @@ from cdktf_cdktf_provider_helm.provider import (
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 
 from aks_platform import manifests
+from aks_platform.addresses import AddressBook
 from aks_platform.local_charts import CHARTS, declared_version
 from aks_platform.naming import Naming
 from aks_platform.queues import kueue_objects
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.validation import gpu_taint_key
-from constructs import Construct
+from constructs import Construct, Node
 from constructs.aks_cluster import AksCluster
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
@@ -44,6 +45,7 @@ class WorkloadsStack(TerraformStack):
         self, scope: Construct, naming: Naming, settings: EnvironmentSettings, cluster: AksCluster
     ) -> None:
         super().__init__(scope, naming.workloads_stack)
+        self.addresses = AddressBook("workloads")
         configure_backend(self, settings.backend, naming, naming.workloads_stack)
         self._configure_providers(settings, cluster)
         spell_out_provider_sources(self, "kubernetes", "helm")
@@ -51,14 +53,22 @@ class WorkloadsStack(TerraformStack):
         workloads = settings.workloads
         kaito = None
         if workloads.kaito_workspace.enabled:
-            kaito = KaitoWorkspace(self, "kaito", KaitoWorkspaceProps(workloads.kaito_workspace))
+            kaito = KaitoWorkspace(
+                self,
+                "kaito",
+                KaitoWorkspaceProps(
+                    namespace=workloads.kaito_workspace.namespace,
+                    workspace=manifests.kaito_workspace(workloads.kaito_workspace),
+                ),
+            )
         if workloads.inference_routing.enabled and kaito is not None:
             InferenceRouting(
                 self,
                 "inference-routing",
                 InferenceRoutingProps(
-                    routing=workloads.inference_routing,
-                    workspace=workloads.kaito_workspace,
+                    objects=manifests.inference_routing(
+                        workloads.inference_routing, workloads.kaito_workspace
+                    ),
                     depends_on=[kaito.workspace],
                 ),
             )
@@ -94,12 +104,18 @@ class WorkloadsStack(TerraformStack):
                     gpu_taint_key=gpu_taint_key(pool),
                 ),
             )
+        self.addresses.check(self)
+
+    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
+        """The pinned name from data/terraform-addresses.toml, else cdktf's own."""
+        book: AddressBook | None = getattr(self, "addresses", None)
+        pinned = book.name_for(tf_element) if book is not None else None
+        return pinned or super()._allocate_logical_id(tf_element)
 
     def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:
-        config = cluster.resource.kube_config.get(0)
         connection: dict[str, object] = {
-            "host": config.host,
-            "cluster_ca_certificate": Fn.base64decode(config.cluster_ca_certificate),
+            "host": cluster.api_host,
+            "cluster_ca_certificate": Fn.base64decode(cluster.cluster_ca_certificate),
         }
         if settings.cluster.local_account_disabled:
             # No local accounts: authenticate as the deploying Entra ID identity via kubelogin.
@@ -124,7 +140,7 @@ class WorkloadsStack(TerraformStack):
                 ),
             )
             return
-        connection["client_certificate"] = Fn.base64decode(config.client_certificate)
-        connection["client_key"] = Fn.base64decode(config.client_key)
+        connection["client_certificate"] = Fn.base64decode(cluster.client_certificate)
+        connection["client_key"] = Fn.base64decode(cluster.client_key)
         KubernetesProvider(self, "kubernetes", **connection)
         HelmProvider(self, "helm", kubernetes=HelmProviderKubernetes(**connection))

@@ -6,10 +6,11 @@ Exposes what the other constructs and the outputs need as typed attributes (`id`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesCluster,
     KubernetesClusterApiServerAccessProfile,
@@ -25,70 +26,113 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesClusterWorkloadAutoscalerProfile,
 )
 
-from aks_platform.settings import (
-    ClusterSettings,
-    IstioSettings,
-    ManagedPrometheusSettings,
-    NodePoolSettings,
-    UpgradeSettings,
-)
 from constructs import Construct
+from constructs.node_pool import (
+    NodePoolProps,
+    autoscaled_lifecycle,
+    pool_fields,
+    upgrade_settings_block,
+)
+from constructs.user_node_pool import UserNodePool, UserNodePoolProps
+
+
+@dataclass(frozen=True)
+class IstioProps:
+    """The Istio-based service mesh add-on."""
+
+    # Add-on revisions such as "asm-1-28"; two only while a canary upgrade runs.
+    revisions: Sequence[str]
+    external_ingress_gateway: bool = False
+    internal_ingress_gateway: bool = False
+
+
+@dataclass(frozen=True)
+class MetricsProps:
+    """The managed Prometheus metrics add-on (monitor_metrics)."""
+
+    # Kubernetes label and annotation keys kube-state-metrics may export (comma-joined for Azure).
+    labels_allowed: Sequence[str] = ()
+    annotations_allowed: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class EntraIdRbacProps:
+    """Microsoft Entra ID sign-in, with Azure RBAC for Kubernetes authorization when enabled."""
+
+    azure_rbac_enabled: bool = False
+    # Object ids of the Entra ID groups that get cluster admin.
+    admin_group_object_ids: Sequence[str] = ()
+    # None means the tenant of the deploying identity.
+    tenant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkProps:
+    """The network profile; None in a field leaves it to AKS."""
+
+    plugin: Literal["azure", "kubenet", "none"]
+    plugin_mode: Literal["overlay"] | None = None
+    data_plane: Literal["azure", "cilium"] | None = None
+    policy: Literal["azure", "calico", "cilium"] | None = None
+
+
+@dataclass(frozen=True)
+class KeyVaultSecretsProviderProps:
+    """The Secrets Store CSI driver add-on for Azure Key Vault."""
+
+    secret_rotation_enabled: bool = False
+    # Polling interval when rotation is on, a Go duration such as "2m" (AKS default).
+    rotation_interval: str = "2m"
 
 
 @dataclass(frozen=True)
 class AksClusterProps:
+    """One AKS cluster. Defaults are azurerm's: a feature stays off unless a field turns it on."""
+
     name: str
     dns_prefix: str
     location: str
     resource_group_name: str
-    cluster: ClusterSettings
-    system_pool: NodePoolSettings
-    istio: IstioSettings
-    managed_prometheus: ManagedPrometheusSettings
-    tags: dict[str, str]
-    # Log Analytics workspace for Container Insights; None leaves the add-on off.
+    system_pool: NodePoolProps
+    # "1.34" (a minor that AKS keeps patched) or "1.34.2"; None takes AKS's default version.
+    kubernetes_version: str | None = None
+    oidc_issuer_enabled: bool = False
+    # Needs the OIDC issuer.
+    workload_identity_enabled: bool = False
+    # KAITO, the AI toolchain operator add-on; needs the OIDC issuer.
+    kaito_enabled: bool = False
+    local_account_disabled: bool = False
+    istio: IstioProps | None = None
+    metrics: MetricsProps | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # Log Analytics workspace for Container Insights (oms_agent); None leaves the add-on off.
     log_analytics_workspace_id: str | None = None
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+    # Hardening and operations; each stays out of the JSON until set.
+    sku_tier: Literal["Free", "Standard", "Premium"] | None = None
+    support_plan: Literal["KubernetesOfficial", "AKSLongTermSupport"] | None = None
+    cost_analysis_enabled: bool = False
+    automatic_upgrade_channel: Literal["patch", "rapid", "stable", "node-image"] | None = None
+    node_os_upgrade_channel: Literal["None", "Unmanaged", "SecurityPatch", "NodeImage"] | None = None
+    azure_policy_enabled: bool = False
+    private_cluster_enabled: bool = False
+    disk_encryption_set_id: str | None = None
+    # Image cleaner interval in hours (24-2160); None leaves the image cleaner off.
+    image_cleaner_interval_hours: int | None = None
+    entra_id_rbac: EntraIdRbacProps | None = None
+    network: NetworkProps | None = None
+    api_server_authorized_ip_ranges: Sequence[str] = ()
+    key_vault_secrets_provider: KeyVaultSecretsProviderProps | None = None
+    keda: bool = False
+    vertical_pod_autoscaler: bool = False
 
 
-def upgrade_settings_block(upgrade: UpgradeSettings) -> dict[str, object]:
-    """The upgrade_settings fields shared by the default pool and user pools."""
-    return {
-        "max_surge": upgrade.max_surge,
-        "drain_timeout_in_minutes": upgrade.drain_timeout_in_minutes,
-        "node_soak_duration_in_minutes": upgrade.node_soak_duration_in_minutes,
-    }
-
-
-def pool_fields(pool: NodePoolSettings) -> dict[str, object]:
-    """Fields the default pool and user pools share, with unset settings left out of the JSON."""
-    return {
-        "max_pods": pool.max_pods,
-        "os_disk_type": pool.os_disk_type,
-        "os_disk_size_gb": pool.os_disk_size_gb,
-        "host_encryption_enabled": pool.host_encryption or None,
-        "node_count": pool.node_count,
-        "auto_scaling_enabled": pool.auto_scaling,
-        "min_count": pool.min_count if pool.auto_scaling else None,
-        "max_count": pool.max_count if pool.auto_scaling else None,
-        "zones": list(pool.zones) or None,
-        "node_labels": dict(pool.labels) or None,
-        "gpu_driver": pool.gpu_driver,
-        "gpu_instance": pool.gpu_instance,
-    }
-
-
-def autoscaled_lifecycle(node_count_path: str, pool: NodePoolSettings) -> TerraformResourceLifecycle | None:
-    """The cluster autoscaler owns node_count of an autoscaled pool: Terraform must not reset it."""
-    return TerraformResourceLifecycle(ignore_changes=[node_count_path]) if pool.auto_scaling else None
-
-
-def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None) -> dict[str, object]:
-    """Security and operations attributes; each stays out of the JSON until a setting asks for it."""
+def _hardening(settings: AksClusterProps) -> dict[str, object]:
+    """Security and operations attributes; each stays out of the JSON until a field asks for it."""
     rbac = settings.entra_id_rbac
     network = settings.network
     secrets = settings.key_vault_secrets_provider
-    autoscaler = settings.workload_autoscaler
+    log_analytics_workspace_id = settings.log_analytics_workspace_id
     return {
         "sku_tier": settings.sku_tier,
         "support_plan": settings.support_plan,
@@ -98,10 +142,8 @@ def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None
         "azure_policy_enabled": settings.azure_policy_enabled or None,
         "private_cluster_enabled": settings.private_cluster_enabled or None,
         "disk_encryption_set_id": settings.disk_encryption_set_id,
-        "image_cleaner_enabled": settings.image_cleaner_enabled or None,
-        "image_cleaner_interval_hours": (
-            settings.image_cleaner_interval_hours if settings.image_cleaner_enabled else None
-        ),
+        "image_cleaner_enabled": settings.image_cleaner_interval_hours is not None or None,
+        "image_cleaner_interval_hours": settings.image_cleaner_interval_hours,
         "azure_active_directory_role_based_access_control": (
             KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl(
                 azure_rbac_enabled=rbac.azure_rbac_enabled,
@@ -146,16 +188,16 @@ def _hardening(settings: ClusterSettings, log_analytics_workspace_id: str | None
         ),
         "workload_autoscaler_profile": (
             KubernetesClusterWorkloadAutoscalerProfile(
-                keda_enabled=autoscaler.keda,
-                vertical_pod_autoscaler_enabled=autoscaler.vertical_pod_autoscaler,
+                keda_enabled=settings.keda,
+                vertical_pod_autoscaler_enabled=settings.vertical_pod_autoscaler,
             )
-            if autoscaler.keda or autoscaler.vertical_pod_autoscaler
+            if settings.keda or settings.vertical_pod_autoscaler
             else None
         ),
     }
 
 
-def _comma_separated(keys: tuple[str, ...]) -> str | None:
+def _comma_separated(keys: Sequence[str]) -> str | None:
     return ",".join(keys) if keys else None
 
 
@@ -164,7 +206,7 @@ class AksCluster(Construct):
 
     def __init__(self, scope: Construct, id: str, props: AksClusterProps) -> None:
         super().__init__(scope, id)
-        settings = props.cluster
+        self._props = props
         pool = props.system_pool
         tags = {**props.tags, **pool.tags}
 
@@ -175,21 +217,23 @@ class AksCluster(Construct):
             location=props.location,
             resource_group_name=props.resource_group_name,
             dns_prefix=props.dns_prefix,
-            kubernetes_version=settings.kubernetes_version,
+            kubernetes_version=props.kubernetes_version,
             identity=KubernetesClusterIdentity(type="SystemAssigned"),
-            oidc_issuer_enabled=settings.oidc_issuer_enabled,
-            workload_identity_enabled=settings.workload_identity_enabled,
-            ai_toolchain_operator_enabled=settings.kaito_enabled,
-            local_account_disabled=settings.local_account_disabled,
+            oidc_issuer_enabled=props.oidc_issuer_enabled,
+            workload_identity_enabled=props.workload_identity_enabled,
+            ai_toolchain_operator_enabled=props.kaito_enabled,
+            local_account_disabled=props.local_account_disabled,
             default_node_pool=KubernetesClusterDefaultNodePool(
                 name=pool.name,
-                temporary_name_for_rotation=pool.rotation_name,
+                temporary_name_for_rotation=pool.temporary_name_for_rotation,
                 vm_size=pool.vm_size,
                 type="VirtualMachineScaleSets",
                 only_critical_addons_enabled=pool.only_critical_addons,
-                orchestrator_version=settings.kubernetes_version,
-                upgrade_settings=KubernetesClusterDefaultNodePoolUpgradeSettings(
-                    **upgrade_settings_block(pool.upgrade)
+                orchestrator_version=props.kubernetes_version,
+                upgrade_settings=(
+                    KubernetesClusterDefaultNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade))
+                    if pool.upgrade
+                    else None
                 ),
                 tags=tags,
                 **pool_fields(pool),
@@ -201,23 +245,55 @@ class AksCluster(Construct):
                     external_ingress_gateway_enabled=props.istio.external_ingress_gateway,
                     internal_ingress_gateway_enabled=props.istio.internal_ingress_gateway,
                 )
-                if props.istio.enabled
+                if props.istio
                 else None
             ),
             monitor_metrics=(
                 KubernetesClusterMonitorMetrics(
-                    labels_allowed=_comma_separated(props.managed_prometheus.labels_allowed),
-                    annotations_allowed=_comma_separated(props.managed_prometheus.annotations_allowed),
+                    labels_allowed=_comma_separated(props.metrics.labels_allowed),
+                    annotations_allowed=_comma_separated(props.metrics.annotations_allowed),
                 )
-                if props.managed_prometheus.enabled
+                if props.metrics
                 else None
             ),
-            tags=props.tags,
+            tags=dict(props.tags),
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("default_node_pool[0].node_count", pool),
-            **_hardening(settings, props.log_analytics_workspace_id),
+            **_hardening(props),
         )
-        self.resource.override_logical_id("aks")
+        # AKS runs one operation on a cluster at a time (a second gets 409 OperationNotAllowed):
+        # each later operation waits for this one (add_user_pool, then_operate).
+        self.last_operation: ITerraformDependable = self.resource
+
+    def add_user_pool(
+        self,
+        id: str,
+        pool: NodePoolProps,
+        *,
+        tags: Mapping[str, str] | None = None,
+        gpu_profile_api_version: str | None = None,
+        depends_on: Sequence[ITerraformDependable] = (),
+    ) -> UserNodePool:
+        """A user pool of this cluster, made beside it (in the same scope) and ordered after the
+        cluster's last operation. Tags default to the cluster's; see UserNodePoolProps."""
+        user_pool = UserNodePool(
+            self.node.scope,
+            id,
+            UserNodePoolProps(
+                cluster_id=self.id,
+                pool=pool,
+                tags=dict(self._props.tags if tags is None else tags),
+                depends_on=[self.last_operation, *depends_on],
+                gpu_profile_api_version=gpu_profile_api_version,
+            ),
+        )
+        self.last_operation = user_pool.last_operation
+        return user_pool
+
+    def then_operate(self, operation: ITerraformDependable) -> None:
+        """Record an operation on the cluster made elsewhere (such as an azapi update), so that
+        the next one waits for it."""
+        self.last_operation = operation
 
     @property
     def id(self) -> str:
@@ -242,3 +318,33 @@ class AksCluster(Construct):
     @property
     def node_resource_group(self) -> str:
         return self.resource.node_resource_group
+
+    @property
+    def kubelet_identity_object_id(self) -> str:
+        """Object id of the nodes' managed identity (what pulls images, reads Key Vault)."""
+        return self.resource.kubelet_identity.get(0).object_id
+
+    @property
+    def principal_id(self) -> str:
+        """Principal id of the control plane's system-assigned identity."""
+        return self.resource.identity.principal_id
+
+    @property
+    def api_host(self) -> str:
+        """The API server's URL, from the cluster's kube_config."""
+        return self.resource.kube_config.get(0).host
+
+    @property
+    def cluster_ca_certificate(self) -> str:
+        """The API server's CA certificate, base64-encoded PEM."""
+        return self.resource.kube_config.get(0).cluster_ca_certificate
+
+    @property
+    def client_certificate(self) -> str:
+        """Local admin client certificate (base64 PEM); empty when local accounts are off."""
+        return self.resource.kube_config.get(0).client_certificate
+
+    @property
+    def client_key(self) -> str:
+        """Local admin client key (base64 PEM); empty when local accounts are off."""
+        return self.resource.kube_config.get(0).client_key

@@ -70,7 +70,6 @@ class ContainerInsights(Construct):
             local_authentication_enabled=False,
             tags=dict(props.tags),
         )
-        self.workspace.override_logical_id("log_analytics_workspace")
 
         streams = list(props.streams)
         self.rule = MonitorDataCollectionRule(
@@ -103,7 +102,6 @@ class ContainerInsights(Construct):
             ),
             tags=dict(props.tags),
         )
-        self.rule.override_logical_id("container_insights_rule")
         self.association: MonitorDataCollectionRuleAssociation | None = None
 
     def collect_from(self, cluster_id: str) -> MonitorDataCollectionRuleAssociation:
@@ -116,7 +114,6 @@ class ContainerInsights(Construct):
             data_collection_rule_id=self.rule.id,
             description="Container Insights: deleting this association stops log collection.",
         )
-        self.association.override_logical_id("container_insights_rule_association")
         return self.association
 
     @property

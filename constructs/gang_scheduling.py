@@ -43,13 +43,11 @@ class GangScheduling(Construct):
     def __init__(self, scope: Construct, id: str, props: GangSchedulingProps) -> None:
         super().__init__(scope, id)
         self.kueue = Release(self, "kueue", name="kueue", **dict(props.kueue_chart))
-        self.kueue.override_logical_id("kueue")
         self.namespaces = []
         for namespace in props.namespaces:
             created = NamespaceV1(
                 self, f"namespace-{namespace}", metadata=NamespaceV1Metadata(name=namespace)
             )
-            created.override_logical_id(f"queue_namespace_{namespace.replace('-', '_')}")
             self.namespaces.append(created)
         self.queues = Release(
             self,
@@ -61,7 +59,6 @@ class GangScheduling(Construct):
             values=[yaml.safe_dump({"objects": [dict(item) for item in props.objects]}, sort_keys=True)],
             depends_on=[self.kueue, *self.namespaces, *props.depends_on],
         )
-        self.queues.override_logical_id("kueue_queues")
         self.local_queues = {
             item["metadata"]["namespace"]: item["metadata"]["name"]
             for item in props.objects

@@ -17,10 +17,14 @@ from constructs.azapi import AzapiUpdateResource
 
 @dataclass(frozen=True)
 class ManagedGatewayApiProps:
+    """The managed Gateway API installation of one cluster."""
+
+    # Azure resource id of the cluster (AksCluster.id).
     cluster_id: str
+    # managedClusters API version that has ingressProfile.gatewayAPI (2026-03-01 or later).
     api_version: str
-    # The cluster resource: the update must run after azurerm has created it.
-    depends_on: Sequence[ITerraformDependable]
+    # At least the cluster's last operation (AksCluster.last_operation): AKS takes one at a time.
+    depends_on: Sequence[ITerraformDependable] = ()
 
 
 class ManagedGatewayApi(Construct):
@@ -36,4 +40,3 @@ class ManagedGatewayApi(Construct):
             body={"properties": {"ingressProfile": {"gatewayAPI": {"installation": "Standard"}}}},
             depends_on=props.depends_on,
         )
-        self.resource.override_logical_id("managed_gateway_api")

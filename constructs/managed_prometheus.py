@@ -7,7 +7,8 @@ cluster; recording rule groups from data/recording-rules.yaml precompute the das
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_azurerm.monitor_alert_prometheus_rule_group import (
     MonitorAlertPrometheusRuleGroup,
@@ -29,8 +30,6 @@ from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule_association impor
 )
 from cdktf_cdktf_provider_azurerm.monitor_workspace import MonitorWorkspace
 
-from aks_platform.naming import Naming, snake_case
-from aks_platform.recording_rules import RecordingRuleGroup
 from constructs import Construct
 
 PROMETHEUS_STREAM = "Microsoft-PrometheusMetrics"
@@ -40,14 +39,46 @@ ENDPOINT_ASSOCIATION_NAME = "configurationAccessEndpoint"
 
 
 @dataclass(frozen=True)
+class PrometheusRecordingRule:
+    """One recording rule: the series `record` holds the result of PromQL `expression`."""
+
+    record: str
+    expression: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrometheusRuleGroup:
+    """One `azurerm_monitor_alert_prometheus_rule_group` of recording rules."""
+
+    # Construct id of the group's resource: unique within the construct.
+    id: str
+    # Azure resource name (1-260 characters).
+    name: str
+    description: str
+    # How often the rules are evaluated, as an ISO 8601 duration between PT1M and PT15M.
+    interval: str
+    rules: Sequence[PrometheusRecordingRule]
+
+
+@dataclass(frozen=True)
 class ManagedPrometheusProps:
-    naming: Naming
+    """Names and placement of the workspace, its collection path, and the rule groups to create."""
+
+    # Azure Monitor workspace (4-44 characters); also names the rule's destination.
+    workspace_name: str
+    # Data collection endpoint (3-44) and rule (1-64) that carry the metrics add-on's series.
+    endpoint_name: str
+    rule_name: str
+    # The cluster's association with the rule (the endpoint's association has a fixed name).
+    rule_association_name: str
     location: str
     resource_group_name: str
+    # The cluster whose metrics add-on sends to this workspace, and its name (rule groups scope to it).
     cluster_id: str
     cluster_name: str
-    rule_groups: tuple[RecordingRuleGroup, ...]
-    tags: dict[str, str]
+    rule_groups: Sequence[PrometheusRuleGroup] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class ManagedPrometheus(Construct):
@@ -55,25 +86,22 @@ class ManagedPrometheus(Construct):
 
     def __init__(self, scope: Construct, id: str, props: ManagedPrometheusProps) -> None:
         super().__init__(scope, id)
-        naming = props.naming
         placement = {
             "location": props.location,
             "resource_group_name": props.resource_group_name,
-            "tags": props.tags,
+            "tags": dict(props.tags),
         }
 
-        self.workspace = MonitorWorkspace(self, "workspace", name=naming.monitor_workspace, **placement)
-        self.workspace.override_logical_id("monitor_workspace")
+        self.workspace = MonitorWorkspace(self, "workspace", name=props.workspace_name, **placement)
 
         self.endpoint = MonitorDataCollectionEndpoint(
-            self, "endpoint", name=naming.data_collection_endpoint, kind="Linux", **placement
+            self, "endpoint", name=props.endpoint_name, kind="Linux", **placement
         )
-        self.endpoint.override_logical_id("data_collection_endpoint")
 
         self.rule = MonitorDataCollectionRule(
             self,
             "rule",
-            name=naming.data_collection_rule,
+            name=props.rule_name,
             data_collection_endpoint_id=self.endpoint.id,
             data_sources=MonitorDataCollectionRuleDataSources(
                 prometheus_forwarder=[
@@ -85,66 +113,61 @@ class ManagedPrometheus(Construct):
             destinations=MonitorDataCollectionRuleDestinations(
                 monitor_account=[
                     MonitorDataCollectionRuleDestinationsMonitorAccount(
-                        monitor_account_id=self.workspace.id, name=naming.monitor_workspace
+                        monitor_account_id=self.workspace.id, name=props.workspace_name
                     )
                 ]
             ),
             data_flow=[
                 MonitorDataCollectionRuleDataFlow(
-                    streams=[PROMETHEUS_STREAM], destinations=[naming.monitor_workspace]
+                    streams=[PROMETHEUS_STREAM], destinations=[props.workspace_name]
                 )
             ],
             **placement,
         )
-        self.rule.override_logical_id("data_collection_rule")
 
-        rule_association = MonitorDataCollectionRuleAssociation(
+        self.rule_association = MonitorDataCollectionRuleAssociation(
             self,
             "rule-association",
-            name=naming.data_collection_rule_association,
+            name=props.rule_association_name,
             target_resource_id=props.cluster_id,
             data_collection_rule_id=self.rule.id,
         )
-        rule_association.override_logical_id("data_collection_rule_association")
 
-        endpoint_association = MonitorDataCollectionRuleAssociation(
+        self.endpoint_association = MonitorDataCollectionRuleAssociation(
             self,
             "endpoint-association",
             name=ENDPOINT_ASSOCIATION_NAME,
             target_resource_id=props.cluster_id,
             data_collection_endpoint_id=self.endpoint.id,
         )
-        endpoint_association.override_logical_id("data_collection_endpoint_association")
 
         self.rule_groups = [self._rule_group(group, props) for group in props.rule_groups]
 
     def _rule_group(
-        self, group: RecordingRuleGroup, props: ManagedPrometheusProps
+        self, group: PrometheusRuleGroup, props: ManagedPrometheusProps
     ) -> MonitorAlertPrometheusRuleGroup:
-        resource = MonitorAlertPrometheusRuleGroup(
+        return MonitorAlertPrometheusRuleGroup(
             self,
-            group.name,
-            name=props.naming.rule_group(group.name),
+            group.id,
+            name=group.name,
             description=group.description,
             location=props.location,
             resource_group_name=props.resource_group_name,
             cluster_name=props.cluster_name,
             rule_group_enabled=True,
-            interval=group.iso8601_interval,
+            interval=group.interval,
             scopes=[self.workspace.id, props.cluster_id],
             rule=[
                 MonitorAlertPrometheusRuleGroupRule(
                     enabled=True,
                     record=rule.record,
-                    expression=rule.expr,
+                    expression=rule.expression,
                     labels=dict(rule.labels) or None,
                 )
                 for rule in group.rules
             ],
-            tags=props.tags,
+            tags=dict(props.tags),
         )
-        resource.override_logical_id(snake_case(group.name))
-        return resource
 
     @property
     def workspace_id(self) -> str:

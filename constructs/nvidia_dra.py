@@ -77,4 +77,3 @@ class NvidiaDra(Construct):
             values=[yaml.safe_dump(self.values, sort_keys=True)],
             **dict(props.chart),
         )
-        self.driver.override_logical_id("nvidia_dra_driver")

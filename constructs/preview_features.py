@@ -8,11 +8,11 @@ feature propagates to it. The cluster depends on `ready`, that re-registration.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_time.sleep import Sleep
 
-from aks_platform.naming import snake_case
 from constructs import Construct
 from constructs.azapi import AzapiResourceAction
 
@@ -23,9 +23,14 @@ PROVIDER_TYPE = "Microsoft.Resources/providers@2021-04-01"
 
 @dataclass(frozen=True)
 class PreviewFeaturesProps:
+    """Microsoft.ContainerService preview features to register in one subscription."""
+
     subscription_id: str
-    features: tuple[str, ...]
-    wait: str
+    # Feature names, such as ManagedGPUExperiencePreview.
+    features: Sequence[str]
+    # How long to wait after registering before the provider is registered again (a Go duration;
+    # registration is asynchronous and AKS documents no way to poll it from Terraform).
+    wait: str = "60s"
 
 
 class PreviewFeatures(Construct):
@@ -47,7 +52,6 @@ class PreviewFeatures(Construct):
                 method="PUT",
                 body={},
             )
-            registration.override_logical_id(f"register_{snake_case(feature)}")
             self.registrations.append(registration)
 
         self.wait = Sleep(
@@ -56,7 +60,6 @@ class PreviewFeatures(Construct):
             create_duration=props.wait,
             depends_on=list(self.registrations),
         )
-        self.wait.override_logical_id("wait_for_preview_features")
 
         self.ready = AzapiResourceAction(
             self,
@@ -67,4 +70,3 @@ class PreviewFeatures(Construct):
             method="POST",
             depends_on=[self.wait],
         )
-        self.ready.override_logical_id("register_container_service_provider")

@@ -1,12 +1,13 @@
 """A user node pool attached to the cluster, such as the `gpunp` pool for AI workloads.
 
-Settings decide whether it is a real GPU pool (N-series size, taint, driver install) or the
-CPU-only POC pool of main.tf; the construct is the same.
+Its props decide whether it is a GPU pool (N-series size, taint, driver, AKS's managed GPU
+stack) or a CPU pool; the construct is the same. Usually made through `AksCluster.add_user_pool`,
+which also orders it after the cluster's previous operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cdktf import ITerraformDependable
@@ -15,17 +16,20 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
     KubernetesClusterNodePoolUpgradeSettings,
 )
 
-from aks_platform.settings import NodePoolSettings
 from constructs import Construct
-from constructs.aks_cluster import autoscaled_lifecycle, pool_fields, upgrade_settings_block
 from constructs.azapi import AzapiUpdateResource
+from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_fields, upgrade_settings_block
 
 
 @dataclass(frozen=True)
 class UserNodePoolProps:
+    """A user pool of one cluster."""
+
+    # Azure resource id of the cluster (AksCluster.id).
     cluster_id: str
-    pool: NodePoolSettings
-    tags: dict[str, str]
+    pool: NodePoolProps
+    # Tags for the pool; the pool's own tags (NodePoolProps.tags) are merged over them.
+    tags: Mapping[str, str] = field(default_factory=dict)
     # AKS runs one operation on a cluster at a time: a pool waits for the operations before it.
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
     # agentPools API version for gpuProfile.nvidia (azurerm 4.55 has no attribute for it); needed
@@ -44,16 +48,19 @@ class UserNodePool(Construct):
             "pool",
             name=pool.name,
             kubernetes_cluster_id=props.cluster_id,
-            temporary_name_for_rotation=pool.rotation_name,
+            temporary_name_for_rotation=pool.temporary_name_for_rotation,
             vm_size=pool.vm_size,
             node_taints=list(pool.taints) or None,
-            upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade)),
+            upgrade_settings=(
+                KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade))
+                if pool.upgrade
+                else None
+            ),
             tags={**props.tags, **pool.tags},
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("node_count", pool),
             **pool_fields(pool),
         )
-        self.resource.override_logical_id(f"node_pool_{pool.name}")
 
         # The managed GPU stack and its MIG strategy: merged into the agent pool after azurerm made it.
         self.gpu_profile: AzapiUpdateResource | None = None
@@ -70,7 +77,6 @@ class UserNodePool(Construct):
                 body={"properties": {"gpuProfile": {"nvidia": nvidia}}},
                 depends_on=[self.resource],
             )
-            self.gpu_profile.override_logical_id(f"node_pool_{pool.name}_gpu_profile")
 
     @property
     def last_operation(self) -> ITerraformDependable:

@@ -53,13 +53,18 @@ def synth_environment(environment: str = "dev", **changes: Any) -> tuple[Stack, 
     A full app synth, not Testing.synth: only it resolves the cross-stack references (outputs
     in the cluster stack, remote state in the workloads stack).
     """
+    settings = environment_settings(environment)
+    if changes:
+        settings = settings.model_copy(update=changes)
+    return synth_settings(environment, settings)
+
+
+def synth_settings(environment: str, settings: EnvironmentSettings) -> tuple[Stack, Stack | None]:
+    """Both stacks of one environment from settings already built (see synth_environment)."""
     from cdktf import Testing
 
     from aks_platform.stacks import build_stacks
 
-    settings = environment_settings(environment)
-    if changes:
-        settings = settings.model_copy(update=changes)
     with tempfile.TemporaryDirectory(prefix="synth-") as outdir:
         app = Testing.app(outdir=outdir)
         stacks = build_stacks(app, {environment: settings})[environment]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT, Stack, resources
 
-from aks_platform.recording_rules import RULES_FILE, load_recording_rule_groups
+from aks_platform.recording_rules import RULES_FILE
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "azure-monitor-recording-rules.yaml"
 CLUSTER = "aks-ai-conformant-dev-centralus"
@@ -70,10 +70,6 @@ def test_rules_follow_the_data_file_in_order(dev_stack: Stack) -> None:
             rule.get("labels", {}) for rule in reference_group["rules"]
         ]
         assert all(rule["enabled"] is True for rule in synthesized)
-
-
-def test_rules_file_is_read_once() -> None:
-    assert load_recording_rule_groups() is load_recording_rule_groups()
 
 
 def _as_prometheus_rule_file(stack: Stack) -> dict:

@@ -133,7 +133,7 @@ BREAKERS: dict[str, tuple[Callable[[Document], Document], str]] = {
     "location with space": (_set("location", "east us"), "location"),
     "prefix too long": (_set("prefix", "p" * 50), "prefix"),
     "oidc off": (_set("cluster.oidc_issuer_enabled", False), "cluster.kaito_enabled"),
-    "tag key slash": (_set("tags", {"a/b": "c"}), "tags.a/b"),
+    "tag key slash": (_set("tags", {"a/b": "c"}), "tags"),
     "tag value long": (_set("tags", {"a": "v" * 300}), "tags.a"),
     "patch never released": (_set("cluster.kubernetes_version", "1.34.99"), "cluster.kubernetes_version"),
     "region unknown": (_set("location", "westeurope2"), "location"),

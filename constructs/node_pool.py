@@ -1,0 +1,99 @@
+"""Node pool properties shared by the cluster's system pool and its user pools.
+
+Defaults follow azurerm's: a field left at its default stays out of the JSON, and AKS applies its
+own default (for example no autoscaling, no zones, the size's default OS disk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdktf import TerraformResourceLifecycle
+
+
+@dataclass(frozen=True)
+class UpgradeProps:
+    """How AKS surges and drains the pool's nodes during an upgrade."""
+
+    # Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").
+    max_surge: str = "10%"
+    # Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30 minutes).
+    drain_timeout_in_minutes: int = 0
+    # Minutes to wait after upgrading a node before the next; 0 means none.
+    node_soak_duration_in_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class NodePoolProps:
+    """One node pool: the cluster's system pool (`AksClusterProps.system_pool`) or a user pool."""
+
+    # 1-12 lowercase letters and digits, starting with a letter; unique in the cluster.
+    name: str
+    # An Azure VM size, such as Standard_D4ds_v5 or Standard_NC24ads_A100_v4.
+    vm_size: str
+    # Name of the temporary pool AKS creates when a change needs the pool rotated (same rules as
+    # `name`); None means changes that need a rotation fail instead.
+    temporary_name_for_rotation: str | None = None
+    # Nodes to start with; with autoscaling, the autoscaler owns the count afterwards.
+    node_count: int | None = None
+    auto_scaling: bool = False
+    # Autoscaling bounds (0-1000); only with auto_scaling.
+    min_count: int | None = None
+    max_count: int | None = None
+    # Availability zones ("1", "2", "3"); empty means no zone pinning.
+    zones: Sequence[str] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # "key=value:Effect" (NoSchedule, PreferNoSchedule or NoExecute); user pools only.
+    taints: Sequence[str] = ()
+    # GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.
+    gpu_driver: Literal["Install", "None"] | None = None
+    # Multi-instance GPU profile (MIG1g ... MIG7g) on MIG-capable sizes.
+    gpu_instance: str | None = None
+    # AKS's managed GPU stack (gpuProfile.nvidia.managementMode) and its MIG strategy; user pools
+    # only, applied through the agentPools API (see UserNodePoolProps.gpu_profile_api_version).
+    gpu_management: Literal["Managed", "Unmanaged"] | None = None
+    mig_strategy: Literal["Single", "Mixed"] | None = None
+    # Tags of the pool's own scale set; merged over the tags given to the cluster or pool construct.
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # System pool only: taint it CriticalAddonsOnly so that only system pods run there.
+    only_critical_addons: bool = False
+    # None leaves the upgrade settings to AKS.
+    upgrade: UpgradeProps | None = None
+    max_pods: int | None = None
+    os_disk_type: Literal["Managed", "Ephemeral"] | None = None
+    os_disk_size_gb: int | None = None
+    host_encryption: bool = False
+
+
+def upgrade_settings_block(upgrade: UpgradeProps) -> dict[str, object]:
+    """The upgrade_settings fields shared by the default pool and user pools."""
+    return {
+        "max_surge": upgrade.max_surge,
+        "drain_timeout_in_minutes": upgrade.drain_timeout_in_minutes,
+        "node_soak_duration_in_minutes": upgrade.node_soak_duration_in_minutes,
+    }
+
+
+def pool_fields(pool: NodePoolProps) -> dict[str, object]:
+    """Fields the default pool and user pools share, with unset ones left out of the JSON."""
+    return {
+        "max_pods": pool.max_pods,
+        "os_disk_type": pool.os_disk_type,
+        "os_disk_size_gb": pool.os_disk_size_gb,
+        "host_encryption_enabled": pool.host_encryption or None,
+        "node_count": pool.node_count,
+        "auto_scaling_enabled": pool.auto_scaling,
+        "min_count": pool.min_count if pool.auto_scaling else None,
+        "max_count": pool.max_count if pool.auto_scaling else None,
+        "zones": list(pool.zones) or None,
+        "node_labels": dict(pool.labels) or None,
+        "gpu_driver": pool.gpu_driver,
+        "gpu_instance": pool.gpu_instance,
+    }
+
+
+def autoscaled_lifecycle(node_count_path: str, pool: NodePoolProps) -> TerraformResourceLifecycle | None:
+    """The cluster autoscaler owns node_count of an autoscaled pool: Terraform must not reset it."""
+    return TerraformResourceLifecycle(ignore_changes=[node_count_path]) if pool.auto_scaling else None

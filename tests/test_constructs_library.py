@@ -1,0 +1,254 @@
+"""The constructs as a library: built from their own props in a bare stack, with no app settings,
+and two of each in one stack make two of everything."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting
+from conftest import ROOT
+
+from constructs import Construct
+from constructs.aks_cluster import AksCluster, AksClusterProps, IstioProps
+from constructs.container_insights import ContainerInsights, ContainerInsightsProps
+from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
+from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
+from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
+from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
+from constructs.managed_prometheus import (
+    ManagedPrometheus,
+    ManagedPrometheusProps,
+    PrometheusRecordingRule,
+    PrometheusRuleGroup,
+)
+from constructs.node_pool import NodePoolProps
+from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
+from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
+from constructs.user_node_pool import UserNodePool, UserNodePoolProps
+
+CLUSTER_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
+CHART = {"repository": "oci://example.test/charts", "chart": "x", "version": "1.0.0", "namespace": "x"}
+
+
+def synth(build: Callable[[Construct], Any]) -> dict[str, Any]:
+    stack = TerraformStack(CdktfTesting.app(), "bare")
+    build(stack)
+    return json.loads(CdktfTesting.synth(stack))
+
+
+def cluster_props(name: str = "c1") -> AksClusterProps:
+    return AksClusterProps(
+        name=name,
+        dns_prefix=name,
+        location="centralus",
+        resource_group_name="rg",
+        system_pool=NodePoolProps(name="system", vm_size="Standard_D4ds_v5", node_count=3),
+    )
+
+
+def test_no_construct_imports_the_app() -> None:
+    for path in sorted((ROOT / "constructs").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)] + [
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        ]
+        assert not [name for name in imported if name.split(".")[0] == "aks_platform"], path.name
+
+
+def test_a_cluster_with_a_user_pool_from_props_alone() -> None:
+    def build(stack: Construct) -> None:
+        cluster = AksCluster(
+            stack,
+            "cluster",
+            AksClusterProps(
+                **{
+                    **cluster_props().__dict__,
+                    "istio": IstioProps(("asm-1-28",), external_ingress_gateway=True),
+                }
+            ),
+        )
+        cluster.add_user_pool(
+            "gpu",
+            NodePoolProps(
+                name="gpu",
+                vm_size="Standard_NC24ads_A100_v4",
+                auto_scaling=True,
+                min_count=0,
+                max_count=2,
+                taints=("sku=gpu:NoSchedule",),
+                gpu_management="Managed",
+            ),
+            gpu_profile_api_version="2026-08-01",
+            tags={"team": "ai"},
+        )
+
+    document = synth(build)
+    resources = document["resource"]
+    ((cluster_name, cluster),) = resources["azurerm_kubernetes_cluster"].items()
+    assert cluster["name"] == "c1"
+    assert (
+        cluster["default_node_pool"]["name"] == "system" and cluster["default_node_pool"]["node_count"] == 3
+    )
+    # azurerm's defaults where props leave a feature off: written as false, or left out.
+    assert cluster["oidc_issuer_enabled"] is False and "monitor_metrics" not in cluster
+    assert cluster["service_mesh_profile"]["revisions"] == ["asm-1-28"]
+    (pool,) = resources["azurerm_kubernetes_cluster_node_pool"].values()
+    assert pool["kubernetes_cluster_id"] == f"${{azurerm_kubernetes_cluster.{cluster_name}.id}}"
+    assert pool["depends_on"] == [f"azurerm_kubernetes_cluster.{cluster_name}"]
+    assert pool["tags"] == {"team": "ai"}
+    assert pool["lifecycle"] == {"ignore_changes": ["node_count"]}
+    (profile,) = resources["azapi_update_resource"].values()
+    assert profile["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-08-01"
+    assert profile["body"] == {"properties": {"gpuProfile": {"nvidia": {"managementMode": "Managed"}}}}
+
+
+def test_each_pool_waits_for_the_one_before() -> None:
+    def build(stack: Construct) -> None:
+        cluster = AksCluster(stack, "cluster", cluster_props())
+        for name in ("one", "two"):
+            cluster.add_user_pool(name, NodePoolProps(name=name, vm_size="Standard_D4s_v5", node_count=1))
+
+    pools = synth(build)["resource"]["azurerm_kubernetes_cluster_node_pool"]
+    by_name = {pool["name"]: (key, pool) for key, pool in pools.items()}
+    assert by_name["two"][1]["depends_on"] == [f"azurerm_kubernetes_cluster_node_pool.{by_name['one'][0]}"]
+
+
+RULE_GROUP = PrometheusRuleGroup(
+    id="Group",
+    name="group",
+    description="a group",
+    interval="PT1M",
+    rules=(PrometheusRecordingRule("x:sum", "sum(x)"),),
+)
+ROUTING_OBJECTS = (
+    {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "g"}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}},
+)
+
+# One builder per construct: (scope, id) -> the construct, with props of its own only.
+BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
+    "AksCluster": lambda scope, id: AksCluster(scope, id, cluster_props(id)),
+    "UserNodePool": lambda scope, id: UserNodePool(
+        scope,
+        id,
+        UserNodePoolProps(
+            cluster_id=CLUSTER_ID,
+            pool=NodePoolProps(name="gpu", vm_size="Standard_NC24ads_A100_v4", gpu_management="Managed"),
+            gpu_profile_api_version="2026-08-01",
+        ),
+    ),
+    "PreviewFeatures": lambda scope, id: PreviewFeatures(
+        scope, id, PreviewFeaturesProps(subscription_id="0", features=("A", "B"))
+    ),
+    "ManagedGatewayApi": lambda scope, id: ManagedGatewayApi(
+        scope, id, ManagedGatewayApiProps(cluster_id=CLUSTER_ID, api_version="2026-03-01")
+    ),
+    "ManagedPrometheus": lambda scope, id: ManagedPrometheus(
+        scope,
+        id,
+        ManagedPrometheusProps(
+            workspace_name=f"amw-{id}",
+            endpoint_name=f"dce-{id}",
+            rule_name=f"dcr-{id}",
+            rule_association_name=f"dcra-{id}",
+            location="centralus",
+            resource_group_name="rg",
+            cluster_id=CLUSTER_ID,
+            cluster_name="c",
+            rule_groups=(RULE_GROUP,),
+        ),
+    ),
+    "ContainerInsights": lambda scope, id: ContainerInsights(
+        scope,
+        id,
+        ContainerInsightsProps(
+            name=f"log-{id}",
+            rule_name=f"msci-{id}",
+            location="centralus",
+            resource_group_name="rg",
+            retention_in_days=30,
+            streams=("Microsoft-ContainerLogV2",),
+            data_collection_settings={"interval": "1m"},
+        ),
+    ).collect_from(CLUSTER_ID),
+    "KaitoWorkspace": lambda scope, id: KaitoWorkspace(
+        scope,
+        id,
+        KaitoWorkspaceProps(
+            namespace=f"ns-{id}", workspace={"apiVersion": "kaito.sh/v1beta1", "kind": "Workspace"}
+        ),
+    ),
+    "InferenceRouting": lambda scope, id: InferenceRouting(
+        scope, id, InferenceRoutingProps(objects=ROUTING_OBJECTS)
+    ),
+    "GangScheduling": lambda scope, id: GangScheduling(
+        scope,
+        id,
+        GangSchedulingProps(
+            kueue_chart=CHART,
+            queues_chart="./charts/q",
+            queues_chart_version="0.0.1",
+            objects=(),
+            namespaces=("b",),
+        ),
+    ),
+    "NvidiaDra": lambda scope, id: NvidiaDra(
+        scope, id, NvidiaDraProps(chart=CHART, node_pool="gpu", driver_root="/run/nvidia/driver")
+    ),
+}
+
+
+def _resource_counts(document: dict[str, Any]) -> Counter[str]:
+    return Counter({kind: len(found) for kind, found in document.get("resource", {}).items()})
+
+
+@pytest.mark.parametrize("construct", sorted(BUILDERS))
+def test_two_instances_in_one_stack_make_two_of_everything(construct: str) -> None:
+    one = _resource_counts(synth(lambda stack: BUILDERS[construct](stack, "a")))
+    assert one, f"{construct} made no resource"
+    two = _resource_counts(synth(lambda stack: [BUILDERS[construct](stack, id) for id in ("a", "b")]))
+    assert two == Counter({kind: 2 * count for kind, count in one.items()})
+
+
+def test_every_construct_has_a_builder_here() -> None:
+    """A new construct file gets a two-instances test: its class must be listed above."""
+    classes = set()
+    for path in sorted((ROOT / "constructs").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(base, ast.Name) and base.id == "Construct" for base in node.bases
+            ):
+                classes.add(node.name)
+    assert classes == set(BUILDERS), "list each Construct subclass in BUILDERS"
+
+
+def test_the_stacks_pin_main_tf_addresses(dev_stack, dev_workloads) -> None:
+    """Addresses come from data/terraform-addresses.toml; main.tf's names are kept."""
+    assert "aks" in dev_stack["resource"]["azurerm_kubernetes_cluster"]
+    assert "node_pool_gpunp" in dev_stack["resource"]["azurerm_kubernetes_cluster_node_pool"]
+    assert "kaito_workspace" in dev_workloads["resource"]["kubernetes_manifest"]
+
+
+def test_an_unpinned_resource_is_an_error() -> None:
+    from aks_platform.addresses import AddressBook, UnpinnedResourceError
+
+    book = AddressBook("cluster")
+
+    class PinnedStack(TerraformStack):
+        def _allocate_logical_id(self, tf_element):  # type: ignore[no-untyped-def]
+            return book.name_for(tf_element) or super()._allocate_logical_id(tf_element)
+
+    stack = PinnedStack(CdktfTesting.app(), "bare")
+    AksCluster(stack, "cluster", cluster_props())
+    AksCluster(stack, "another-cluster", cluster_props())
+    with pytest.raises(
+        UnpinnedResourceError, match=r"another-cluster/cluster: add it to data/terraform-addresses\.toml"
+    ):
+        book.check(stack)
+    assert book.pinned == {"cluster/cluster": "aks"}
