@@ -46,46 +46,99 @@ def merge_over(defaults: dict[str, Any], written: dict[str, Any]) -> dict[str, A
 class Settings(BaseModel):
     """Base of every settings model: immutable, and unknown keys are errors, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class UpgradeSettings(Settings):
     """How AKS surges and drains nodes when it upgrades a pool."""
 
     max_surge: StrictStr = "10%"
+    'Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").'
     drain_timeout_in_minutes: StrictInt = 0
+    "Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30)."
     node_soak_duration_in_minutes: StrictInt = 0
+    "Minutes to wait after upgrading a node before the next one; 0 means none."
 
 
 class NodePoolSettings(Settings):
     """One node pool: the system (default) pool or a user pool such as the GPU pool."""
 
     name: StrictStr
-    # Defaults to "<name>temp", the name main.tf used for both pools.
+    (
+        "1-12 lowercase letters and digits, starting with a letter; pool and rotation names are unique in "
+        "the cluster."
+    )
     temporary_name_for_rotation: StrictStr | None = None
+    (
+        "Name of the pool AKS creates when a change needs a rotation. Unset: `<name>temp`, the name cut "
+        "to 8 characters so it fits (main.tf's names are kept)."
+    )
     vm_size: StrictStr
+    (
+        "An Azure VM size (`Standard_*`). An N-series (GPU) size needs a GPU taint, and a GPU taint needs "
+        "an N-series size."
+    )
     node_count: StrictInt | None = None
+    (
+        "Nodes to start with. With autoscaling `min_count <= node_count <= max_count`; the autoscaler "
+        "owns the count afterwards (Terraform ignores its changes)."
+    )
     auto_scaling: StrictBool = True
+    (
+        "The cluster autoscaler; on needs `min_count` and `max_count`, off needs `node_count` and neither "
+        "bound."
+    )
     min_count: StrictInt | None = None
+    "Autoscaling lower bound, 0-1000 (at least 1 on the system pool)."
     max_count: StrictInt | None = None
+    "Autoscaling upper bound, at most 1000."
     zones: tuple[StrictStr, ...] = ()
+    'Distinct values from "1", "2", "3"; only in a region with availability zones.'
     labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    (
+        "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
+        "`k8s.io/` (except `node.kubernetes.io/` and `kubelet.kubernetes.io/`)."
+    )
     taints: tuple[StrictStr, ...] = ()
+    "`key=value:Effect` with NoSchedule, PreferNoSchedule or NoExecute; user pools only."
     gpu_driver: Literal["Install", "None"] | None = None
-    # Multi-instance GPU profile of the pool's GPUs (MIG-capable sizes such as A100 only).
+    'GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.'
     gpu_instance: Literal["MIG1g", "MIG2g", "MIG3g", "MIG4g", "MIG7g"] | None = None
-    # AKS's managed GPU stack (driver, device plugin, DCGM exporter): gpuProfile.nvidia.managementMode.
+    (
+        "Multi-instance GPU profile (MIG1g-MIG7g) of a MIG-capable GPU size, as listed for it in "
+        "data/vm-sizes.toml."
+    )
     gpu_management: Literal["Managed", "Unmanaged"] | None = None
-    # How the managed device plugin exposes MIG instances: gpuProfile.nvidia.migStrategy (preview API).
+    (
+        "AKS's managed GPU stack (driver, device plugin, DCGM exporter), "
+        'gpuProfile.nvidia.managementMode; GPU sizes only; "Managed" needs the AKS-installed driver.'
+    )
     mig_strategy: Literal["Single", "Mixed"] | None = None
+    (
+        "How the managed device plugin exposes MIG instances (gpuProfile.nvidia.migStrategy); needs "
+        '`gpu_instance`, `gpu_management = "Managed"` and the preview API with '
+        "ManagedGPUExperiencePreview."
+    )
     tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    "Tags of the pool's scale set, merged over the environment's tags; at most 50 per resource."
     only_critical_addons: StrictBool = False
+    "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
     upgrade: UpgradeSettings = UpgradeSettings()
-    # Hardening (unset = provider default, as main.tf had it).
+    "How AKS surges and drains the pool's nodes during upgrades (a table)."
     max_pods: StrictInt | None = None
+    "Pods per node, 10-250; unset takes AKS's default."
     os_disk_type: Literal["Managed", "Ephemeral"] | None = None
+    (
+        '"Managed" or "Ephemeral"; Ephemeral needs the size in data/vm-sizes.toml and `os_disk_size_gb` '
+        "within its cache or temp disk."
+    )
     os_disk_size_gb: StrictInt | None = None
+    "OS disk size, 30-2048 GB; unset takes AKS's default."
     host_encryption: StrictBool = False
+    (
+        "Encryption at host (temp disks, caches); needs the subscription feature "
+        "Microsoft.Compute/EncryptionAtHost."
+    )
 
     @property
     def rotation_name(self) -> str:
@@ -106,20 +159,30 @@ class EntraIdRbacSettings(Settings):
     """Microsoft Entra ID sign-in for the cluster, with Azure RBAC for Kubernetes authorization."""
 
     azure_rbac_enabled: StrictBool = True
+    "Azure RBAC for Kubernetes authorization."
     admin_group_object_ids: tuple[StrictStr, ...] = ()
-    # Defaults to the tenant of the deploying identity.
+    "Object ids (GUIDs) of the Entra ID groups that get cluster admin."
     tenant_id: StrictStr | None = None
+    "A GUID; unset means the tenant of the deploying identity."
 
 
 class NetworkSettings(Settings):
     """The cluster network profile (unset keeps AKS's default, as main.tf did)."""
 
     plugin: Literal["azure", "kubenet", "none"] = "azure"
-    # These default to Azure CNI overlay with Cilium, and to unset with any other plugin (none of
-    # them applies there). Write "none" to unset one.
+    '"azure" (Azure CNI), "kubenet" or "none" (bring your own CNI).'
     plugin_mode: Annotated[Literal["overlay"] | None, BeforeValidator(_unset_to_none)] = "overlay"
+    '"overlay" (needs plugin "azure"); defaults to unset with any other plugin; "none" unsets it.'
     data_plane: Annotated[Literal["azure", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
+    (
+        '"azure" or "cilium" (Cilium needs Azure CNI and policy "cilium"); unset with a plugin other than '
+        'azure; "none" unsets it.'
+    )
     policy: Annotated[Literal["azure", "calico", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
+    (
+        '"azure" (Azure CNI only), "calico" (Azure CNI or kubenet) or "cilium" (with the Cilium data '
+        'plane); "none" unsets it.'
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -133,84 +196,141 @@ class KeyVaultSecretsProviderSettings(Settings):
     """The Secrets Store CSI driver add-on for Azure Key Vault."""
 
     secret_rotation_enabled: StrictBool = True
+    "Poll Key Vault and update mounted secrets."
     rotation_interval: StrictStr = "2m"
+    'Polling interval, a duration such as "2m".'
 
 
 class WorkloadAutoscalerSettings(Settings):
     """Pod autoscaling add-ons: KEDA (event-driven) and the vertical pod autoscaler."""
 
     keda: StrictBool = False
+    "The KEDA add-on (event-driven pod autoscaling)."
     vertical_pod_autoscaler: StrictBool = False
+    "The vertical pod autoscaler add-on."
 
 
 class ClusterSettings(Settings):
     """The managed cluster: version, identity, the AI toolchain operator and hardening."""
 
     kubernetes_version: StrictStr = "1.34.2"
+    (
+        "`MAJOR.MINOR[.PATCH]`, at least 1.34 (the AI conformance floor), a minor and patch listed in "
+        'data/aks-versions.toml; a minor alias such as "1.36" is recommended.'
+    )
     oidc_issuer_enabled: StrictBool = True
+    "The OIDC issuer; required by KAITO and workload identity."
     workload_identity_enabled: StrictBool = True
+    "Workload identity; needs the OIDC issuer."
     kaito_enabled: StrictBool = True
+    "KAITO, the AI toolchain operator add-on; needs the OIDC issuer."
     local_account_disabled: StrictBool = False
-    # Hardening; every default below leaves the attribute unset, as main.tf did.
+    "Sign-in through Entra ID only; needs `entra_id_rbac`."
     sku_tier: Literal["Free", "Standard", "Premium"] | None = None
+    '"Free", "Standard" (uptime SLA) or "Premium"; unset is Free.'
     cost_analysis_enabled: StrictBool = False
-    # Unset means no automatic upgrades (azurerm 4.55 has no "none" value; it omits the attribute).
+    "AKS cost analysis; needs sku_tier Standard or Premium."
     automatic_upgrade_channel: Literal["patch", "rapid", "stable", "node-image"] | None = None
-    # "AKSLongTermSupport" keeps a minor past its standard support (needs sku_tier "Premium").
+    (
+        '"patch", "rapid", "stable" or "node-image"; unset means no automatic upgrades (azurerm 4.55 has '
+        'no "none"). Not with a pinned patch version, except "node-image".'
+    )
     support_plan: Literal["KubernetesOfficial", "AKSLongTermSupport"] | None = None
+    ('"KubernetesOfficial" or "AKSLongTermSupport" (needs sku_tier "Premium"); unset is KubernetesOfficial.')
     node_os_upgrade_channel: Literal["None", "Unmanaged", "SecurityPatch", "NodeImage"] | None = None
+    (
+        '"None", "Unmanaged", "SecurityPatch" or "NodeImage" (required with automatic_upgrade_channel '
+        '"node-image").'
+    )
     entra_id_rbac: EntraIdRbacSettings | None = None
+    "Entra ID sign-in with Azure RBAC (a table); required when local accounts are disabled."
     azure_policy_enabled: StrictBool = False
+    "The Azure Policy add-on (Gatekeeper)."
     network: NetworkSettings | None = None
+    "The network profile (a table); unset keeps AKS's default, as main.tf did."
     api_server_authorized_ip_ranges: tuple[StrictStr, ...] = ()
+    "CIDRs allowed to reach the public API server, not 0.0.0.0/0; not with a private cluster."
     private_cluster_enabled: StrictBool = False
-    # An existing disk encryption set (customer-managed key) for OS and data disks.
+    "API server on a private endpoint; not with authorized IP ranges."
     disk_encryption_set_id: StrictStr | None = None
+    (
+        "Resource id of an existing Microsoft.Compute/diskEncryptionSets (customer-managed key for OS and "
+        "data disks)."
+    )
     key_vault_secrets_provider: KeyVaultSecretsProviderSettings | None = None
+    "The Secrets Store CSI driver for Azure Key Vault (a table)."
     image_cleaner_enabled: StrictBool = False
+    "Image cleaner: removes unused, vulnerable images."
     image_cleaner_interval_hours: StrictInt = 48
+    "How often the image cleaner runs, 24-2160 hours."
     workload_autoscaler: WorkloadAutoscalerSettings = WorkloadAutoscalerSettings()
+    "KEDA and the vertical pod autoscaler (a table)."
 
 
 class IstioSettings(Settings):
     """The Istio-based service mesh add-on and its ingress gateways."""
 
     enabled: StrictBool = True
+    "The Istio-based service mesh add-on."
     revisions: tuple[StrictStr, ...] = ("asm-1-28",)
+    (
+        "`asm-1-NN`, one or two distinct (two only during a canary upgrade), each supporting the "
+        "cluster's minor (data/aks-versions.toml)."
+    )
     external_ingress_gateway: StrictBool = True
+    "The add-on's external ingress gateway."
     internal_ingress_gateway: StrictBool = False
+    "The add-on's internal ingress gateway."
 
 
 class PreviewFeatureSettings(Settings):
     """Subscription preview features registered before the cluster is created."""
 
     names: tuple[StrictStr, ...] = ("ManagedGatewayAPIPreview", "ManagedGPUExperiencePreview")
-    # Feature registration is asynchronous in Azure; main.tf waited a fixed time.
+    (
+        "Microsoft.ContainerService preview features registered before the cluster; then the provider is "
+        "registered again, as the AKS docs require."
+    )
     wait: StrictStr = "60s"
+    (
+        'How long to wait after registering, a Go duration with units ("60s", "2m", "1m30s"); '
+        "registration is asynchronous."
+    )
 
 
 class GatewayApiSettings(Settings):
     """The managed Gateway API CRDs, installed through the AKS API (azurerm has no attribute)."""
 
     enabled: StrictBool = True
-    # First GA managedClusters API version with properties.ingressProfile.gatewayAPI.
+    "The managed Gateway API CRDs, installed through the AKS API (azurerm has no attribute)."
     api_version: StrictStr = "2026-03-01"
+    (
+        "A managedClusters API version that data/aks-versions.toml lists with gateway_api = true; a "
+        "preview one needs its feature in preview_features.names."
+    )
 
 
 class ManagedPrometheusSettings(Settings):
     """Azure Monitor managed Prometheus: workspace, collection pipeline and recording rules."""
 
     enabled: StrictBool = True
-    # Kubernetes label and annotation keys that kube-state-metrics may export (allowlists).
+    "Azure Monitor managed Prometheus: workspace, collection pipeline and recording rules."
     labels_allowed: tuple[StrictStr, ...] = ()
+    "Kubernetes label keys kube-state-metrics may export."
     annotations_allowed: tuple[StrictStr, ...] = ()
+    "Kubernetes annotation keys kube-state-metrics may export."
 
 
 class ContainerInsightsSettings(Settings):
     """Container Insights: the monitoring add-on, logging to a Log Analytics workspace of the stack."""
 
     enabled: StrictBool = False
+    (
+        "Container Insights, logging to a Log Analytics workspace `log-<prefix>-<location>` (4-63 "
+        "characters) through the rule `msci-<prefix>-<location>` (1-64)."
+    )
     retention_in_days: StrictInt = 30
+    "Days the workspace keeps logs, 30-730."
 
 
 class KaitoWorkspaceSettings(Settings):
@@ -221,32 +341,48 @@ class KaitoWorkspaceSettings(Settings):
     """
 
     enabled: StrictBool = True
+    "The KAITO inference workspace; needs cluster.kaito_enabled."
     namespace: StrictStr = "smollm2"
+    "A DNS label; the namespace is created for the workspace."
     name: StrictStr = "smollm2-workspace"
-    # The VM size KAITO provisions for the workspace (required by KAITO from v0.8). The default is
-    # main.tf's CPU-only POC size; GPU environments use an N-series size.
+    "A DNS label of at most 56 characters."
     instance_type: StrictStr = "Standard_D16s_v5"
+    (
+        "The VM size KAITO provisions for the workspace (required by KAITO from v0.8): an N- or D-series "
+        "size in data/vm-sizes.toml."
+    )
     count: StrictInt = 1
-    # "template": main.tf's own pod template (the CPU POC); "preset": KAITO's vLLM preset generated
-    # from the Hugging Face model id, which needs GPUs.
+    "How many nodes of instance_type."
     runtime: Literal["template", "preset"] = "template"
+    (
+        '"template": main.tf\'s own pod template (the CPU POC); "preset": KAITO\'s vLLM preset from the '
+        "Hugging Face id, which needs a GPU size."
+    )
     model: StrictStr = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
-    # Template runtime only: main.tf's image and dtype, and what the pod requests of its node.
+    "A Hugging Face model id `org/name`."
     image: StrictStr = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
+    "Template runtime: the serving container image."
     torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+    'Template runtime: "float32", "float16" or "bfloat16".'
     cpu_request: StrictStr = "4"
+    "Template runtime: CPUs the pod requests; must fit instance_type."
     memory_request: StrictStr = "16Gi"
+    "Template runtime: memory the pod requests (a Kubernetes quantity); must fit instance_type."
 
 
 class InferenceRoutingSettings(Settings):
     """A Gateway on the Istio gateway class and an HTTPRoute with a weighted split and a header match."""
 
     enabled: StrictBool = True
+    "A Gateway and an HTTPRoute to the workspace; needs the workspace, Istio and the Gateway API."
     gateway_class: StrictStr = "istio"
-    # Requests carrying this header go to the canary backend; the rest are split by weight.
+    "The Gateway's class (the Istio add-on's is \"istio\")."
     canary_header: StrictStr = "x-canary"
+    "Requests with this header go to the canary backend; the rest are split by weight."
     stable_weight: StrictInt = 90
+    "Weight of the stable backend, 0-1000 (not both weights 0)."
     canary_weight: StrictInt = 10
+    "Weight of the canary backend, 0-1000."
 
 
 class GangSchedulingSettings(Settings):
@@ -257,9 +393,14 @@ class GangSchedulingSettings(Settings):
     """
 
     enabled: StrictBool = True
-    # A user pool for batch jobs (its own ClusterQueue and LocalQueue); "none" leaves it out.
+    "Kueue and its queues; quotas are derived from the pools, not set."
     batch_pool: StrictStr = "gpunp"
+    (
+        "A user pool whose size is in data/vm-sizes.toml, for batch jobs (its own ClusterQueue and "
+        'LocalQueue); "none" leaves it out.'
+    )
     batch_namespace: StrictStr = "batch"
+    "Namespace of the batch LocalQueue (a DNS label)."
 
 
 class DraSettings(Settings):
@@ -270,15 +411,18 @@ class DraSettings(Settings):
     """
 
     enabled: StrictBool = False
+    'The NVIDIA DRA driver; only on a GPU pool with gpu_driver "None" and no managed GPU stack.'
     node_pool: StrictStr = "gpunp"
-    # Where the NVIDIA driver lives on the host: "/run/nvidia/driver" with NVIDIA's GPU Operator.
+    "The user pool whose GPUs the driver publishes."
     driver_root: StrictStr = "/run/nvidia/driver"
+    'Host path of the NVIDIA driver ("/run/nvidia/driver" with NVIDIA\'s GPU Operator).'
 
 
 class WorkloadsSettings(Settings):
     """The second stack per environment: what runs in the cluster to make it AI-conformant."""
 
     enabled: StrictBool = True
+    "`false` leaves out the whole workloads stack."
     kaito_workspace: KaitoWorkspaceSettings = KaitoWorkspaceSettings()
     inference_routing: InferenceRoutingSettings = InferenceRoutingSettings()
     gang_scheduling: GangSchedulingSettings = GangSchedulingSettings()
@@ -289,18 +433,30 @@ class LocalBackendSettings(Settings):
     """Terraform state in a file beside the project (relative, so no machine path leaks)."""
 
     type: Literal["local"] = "local"
+    (
+        '"local": state in `terraform.<stack>.tfstate` at the project root (a relative path); '
+        '"azurerm": state in a blob, with the keys below.'
+    )
 
 
 class AzurermBackendSettings(Settings):
     """Terraform state in an Azure Storage blob, as main.tf kept it."""
 
     type: Literal["azurerm"]
+    '"azurerm".'
     resource_group_name: StrictStr
+    "Resource group of the state storage account."
     storage_account_name: StrictStr
+    "The storage account that holds the state."
     container_name: StrictStr
-    # Defaults to "<stack name>.tfstate".
+    "The blob container."
     key: StrictStr | None = None
+    (
+        "The cluster stack's blob; unset is `<stack name>.tfstate`. The workloads stack adds `-workloads` "
+        "before `.tfstate`."
+    )
     use_azuread_auth: StrictBool = True
+    "Entra ID auth to the storage account instead of keys."
 
 
 BackendSettings = Annotated[LocalBackendSettings | AzurermBackendSettings, Field(discriminator="type")]
@@ -344,18 +500,27 @@ class EnvironmentSettings(Settings):
     """Everything one environment (one cluster stack) is built from."""
 
     prefix: StrictStr
+    "Lowercase letters, digits and `-`; the names derived from it must fit Azure's limits."
     location: StrictStr = "centralus"
+    "An Azure region's programmatic name listed in data/azure-regions.toml."
     tags: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
+    (
+        "Tags on every taggable resource: keys 1-512 characters without `< > % & \\ ? /`, values at most "
+        "256; at most 50 per resource, pool tags included."
+    )
     cluster: ClusterSettings = ClusterSettings()
     istio: IstioSettings = IstioSettings()
     system_pool: NodePoolSettings = Field(default_factory=_default_system_pool)
+    "The system pool (one table), merged over the default."
     user_pools: tuple[NodePoolSettings, ...] = Field(default_factory=_default_user_pools)
+    "The user pools (`[[user_pools]]`, zero or more); writing any replaces the default pool."
     preview_features: PreviewFeatureSettings = PreviewFeatureSettings()
     gateway_api: GatewayApiSettings = GatewayApiSettings()
     managed_prometheus: ManagedPrometheusSettings = ManagedPrometheusSettings()
     container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()
+    'Where Terraform keeps state: `type = "local"` or `"azurerm"` (see Deploying).'
 
     @model_validator(mode="before")
     @classmethod

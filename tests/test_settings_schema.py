@@ -12,7 +12,14 @@ import pytest
 
 from aks_platform.environments import environment_files
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.settings_schema import SCHEMA_FILE, main, rendered
+from aks_platform.settings_schema import (
+    README,
+    SCHEMA_FILE,
+    main,
+    readme_with_table,
+    rendered,
+    settings_table,
+)
 
 SCHEMA_LINE = "#:schema ./schema.json"
 
@@ -28,12 +35,40 @@ def test_the_schema_file_is_what_the_model_generates() -> None:
     assert SCHEMA_FILE.read_text() == rendered(), "run make schema and commit environments/schema.json"
 
 
+def test_the_readme_table_is_what_the_model_generates() -> None:
+    readme = README.read_text()
+    assert readme == readme_with_table(readme), "run make schema and commit README.md"
+
+
+def test_the_table_lists_every_key_with_its_default_and_meaning() -> None:
+    table = settings_table()
+    assert '| `cluster.network.policy` | `"cilium"` | ' in table
+    assert "| `pool: temporary_name_for_rotation` | unset | " in table
+    assert "| `prefix` | required | " in table
+    rows = [line for line in table.splitlines()[2:]]
+    assert all(line.count(" | ") >= 2 and not line.endswith("|  |") for line in rows), (
+        "a key without a description"
+    )
+
+
+def test_the_check_fails_on_a_stale_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    stale = tmp_path / "README.md"
+    stale.write_text(README.read_text().replace("| `prefix` | required |", "| `prefix` | `x` |"))
+    monkeypatch.setattr("aks_platform.settings_schema.README", stale)
+    monkeypatch.setattr("aks_platform.settings_schema.ROOT", tmp_path)
+    monkeypatch.setattr("aks_platform.settings_schema.SCHEMA_FILE", tmp_path / "schema.json")
+    (tmp_path / "schema.json").write_text(rendered())
+    assert main(["--check"]) == 1
+    assert "README.md is out of date" in capsys.readouterr().err
+
+
 def test_the_check_fails_on_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     stale = tmp_path / "schema.json"
     stale.write_text("{}\n")
     monkeypatch.setattr("aks_platform.settings_schema.SCHEMA_FILE", stale)
+    monkeypatch.setattr("aks_platform.settings_schema.ROOT", tmp_path)
     assert main(["--check"]) == 1
-    assert "make schema" in capsys.readouterr().err
+    assert "schema.json is out of date" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("environment", sorted(environment_files()))
