@@ -32,6 +32,11 @@ def _minor_name(version: str) -> str | None:
     return f"{parsed[0]}.{parsed[1]}" if parsed else None
 
 
+def _unregistered(features: tuple[str, ...], settings: EnvironmentSettings) -> list[str]:
+    """The preview features an API version needs that the environment does not register."""
+    return [name for name in features if name not in settings.preview_features.names]
+
+
 def version_problems(settings: EnvironmentSettings, table: VersionTable | None = None) -> Iterator[Problem]:
     """Kubernetes versions, Istio revisions and API versions that AKS does not offer at all."""
     table = table or load_table()
@@ -114,7 +119,7 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                 f"no managedClusters API version in {TABLE_FILE} has gpuProfile.nvidia.{properties[-1]}",
             )
             continue
-        missing = [name for name in api.needs_features if name not in settings.preview_features.names]
+        missing = _unregistered(api.needs_features, settings)
         if missing:
             yield Problem(
                 "preview_features.names",
@@ -124,17 +129,16 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
             )
 
     gateway = settings.gateway_api
+    known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
     if gateway.enabled:
         api = table.api_versions.get(gateway.api_version)
         if api is None:
-            known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
             yield Problem(
                 "gateway_api.api_version",
                 gateway.api_version,
                 f"unknown managedClusters API version; versions with ingressProfile.gatewayAPI: {known}",
             )
         elif not api.gateway_api:
-            known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
             yield Problem(
                 "gateway_api.api_version",
                 gateway.api_version,
@@ -142,7 +146,7 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                 f"{known}",
             )
         else:
-            missing = [name for name in api.needs_features if name not in settings.preview_features.names]
+            missing = _unregistered(api.needs_features, settings)
             if missing:
                 yield Problem(
                     "preview_features.names",
