@@ -110,11 +110,18 @@ def load_environment(path: Path) -> tuple[EnvironmentSettings | None, list[FileP
         return None, [FileProblem(shown, Problem("", NO_VALUE, f"not valid TOML: {error}"))]
     except (OSError, UnicodeDecodeError) as error:
         return None, [FileProblem(shown, Problem("", NO_VALUE, f"cannot read: {error}"))]
+    settings, problems = check_document(name, document)
+    return settings, [FileProblem(shown, problem) for problem in problems]
+
+
+def check_document(name: str, document: dict[str, Any]) -> tuple[EnvironmentSettings | None, list[Problem]]:
+    """The settings of a parsed environment file and its problems: first the model's (shape, types
+    and rules on single values), then, if it has none, the rules across values."""
     try:
         settings = EnvironmentSettings.model_validate(document)
     except ValidationError as error:
-        return None, [FileProblem(shown, problem) for problem in _problems_from(error)]
-    return settings, [FileProblem(shown, problem) for problem in check_environment(name, settings)]
+        return None, _problems_from(error)
+    return settings, check_environment(name, settings)
 
 
 def _relative(path: Path) -> str:

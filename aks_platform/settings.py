@@ -19,6 +19,18 @@ from pydantic import (
     model_validator,
 )
 
+from aks_platform.field_rules import (
+    Location,
+    MaxPods,
+    MaxSurge,
+    Minutes,
+    OsDiskSize,
+    PoolName,
+    Prefix,
+    VmSize,
+    Zones,
+)
+
 # The AKS default tags that main.tf put on every taggable resource.
 DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
 
@@ -52,28 +64,28 @@ class Settings(BaseModel):
 class UpgradeSettings(Settings):
     """How AKS surges and drains nodes when it upgrades a pool."""
 
-    max_surge: StrictStr = "10%"
+    max_surge: MaxSurge = "10%"
     'Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").'
-    drain_timeout_in_minutes: StrictInt = 0
+    drain_timeout_in_minutes: Minutes = 0
     "Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30)."
-    node_soak_duration_in_minutes: StrictInt = 0
+    node_soak_duration_in_minutes: Minutes = 0
     "Minutes to wait after upgrading a node before the next one; 0 means none."
 
 
 class NodePoolSettings(Settings):
     """One node pool: the system (default) pool or a user pool such as the GPU pool."""
 
-    name: StrictStr
+    name: PoolName
     (
         "1-12 lowercase letters and digits, starting with a letter; pool and rotation names are unique in "
         "the cluster."
     )
-    temporary_name_for_rotation: StrictStr | None = None
+    temporary_name_for_rotation: PoolName | None = None
     (
         "Name of the pool AKS creates when a change needs a rotation. Unset: `<name>temp`, the name cut "
         "to 8 characters so it fits (main.tf's names are kept)."
     )
-    vm_size: StrictStr
+    vm_size: VmSize
     (
         "An Azure VM size (`Standard_*`). An N-series (GPU) size needs a GPU taint, and a GPU taint needs "
         "an N-series size."
@@ -92,7 +104,7 @@ class NodePoolSettings(Settings):
     "Autoscaling lower bound, 0-1000 (at least 1 on the system pool)."
     max_count: StrictInt | None = None
     "Autoscaling upper bound, at most 1000."
-    zones: tuple[StrictStr, ...] = ()
+    zones: Zones = ()
     'Distinct values from "1", "2", "3"; only in a region with availability zones.'
     labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     (
@@ -125,14 +137,14 @@ class NodePoolSettings(Settings):
     "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
     upgrade: UpgradeSettings = UpgradeSettings()
     "How AKS surges and drains the pool's nodes during upgrades (a table)."
-    max_pods: StrictInt | None = None
+    max_pods: MaxPods | None = None
     "Pods per node, 10-250; unset takes AKS's default."
     os_disk_type: Literal["Managed", "Ephemeral"] | None = None
     (
         '"Managed" or "Ephemeral"; Ephemeral needs the size in data/vm-sizes.toml and `os_disk_size_gb` '
         "within its cache or temp disk."
     )
-    os_disk_size_gb: StrictInt | None = None
+    os_disk_size_gb: OsDiskSize | None = None
     "OS disk size, 30-2048 GB; unset takes AKS's default."
     host_encryption: StrictBool = False
     (
@@ -499,9 +511,9 @@ def replaced_pools_hint(settings: EnvironmentSettings) -> str:
 class EnvironmentSettings(Settings):
     """Everything one environment (one cluster stack) is built from."""
 
-    prefix: StrictStr
+    prefix: Prefix
     "Lowercase letters, digits and `-`; the names derived from it must fit Azure's limits."
-    location: StrictStr = "centralus"
+    location: Location = "centralus"
     "An Azure region's programmatic name listed in data/azure-regions.toml."
     tags: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
     (

@@ -106,19 +106,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
 
 
 def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Problem]:
-    if not PREFIX.match(settings.prefix):
-        yield Problem(
-            "prefix",
-            settings.prefix,
-            "use lowercase letters, digits and hyphens, starting and ending with a letter or digit",
-        )
-    if not LOCATION.match(settings.location):
-        yield Problem(
-            "location",
-            settings.location,
-            "use the Azure region's short name in lowercase without spaces, such as centralus",
-        )
-        return  # names derived from a location that is not one say nothing useful
+    # The forms of prefix and location are rules on the model (aks_platform/field_rules.py).
     naming = Naming(environment, settings.prefix, settings.location)
     shorten = "shorten prefix or location"
     if not 1 <= len(naming.cluster) <= CLUSTER_NAME_MAX or not CLUSTER_NAME.match(naming.cluster):
@@ -343,42 +331,16 @@ def _check_pools(settings: EnvironmentSettings) -> Iterator[Problem]:
 
 
 def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
-    # A derived rotation name is valid whenever the pool name is (settings.default_rotation_name).
-    names = [("name", pool.name)]
-    if pool.temporary_name_for_rotation is not None:
-        names.append(("temporary_name_for_rotation", pool.temporary_name_for_rotation))
-    for field, name in names:
-        if not POOL_NAME.match(name):
-            yield Problem(
-                f"{key}.{field}", name, "use 1-12 lowercase letters and digits, starting with a letter"
-            )
+    # The forms of names, size, zones, disk and upgrade values are rules on the model
+    # (aks_platform/field_rules.py); a derived rotation name fits whenever the name does.
     if not system and pool.only_critical_addons:
         yield Problem(
             f"{key}.only_critical_addons",
             True,
             "applies to the system pool only (it taints the pool CriticalAddonsOnly); remove it here",
         )
-    if not VM_SIZE.match(pool.vm_size):
-        yield Problem(f"{key}.vm_size", pool.vm_size, "use an Azure VM size such as Standard_D4ds_v5")
-    bad_zones = [zone for zone in pool.zones if zone not in ZONES]
-    if bad_zones or len(set(pool.zones)) != len(pool.zones):
-        yield Problem(f"{key}.zones", list(pool.zones), f"zones are distinct values from {list(ZONES)}")
     yield from _check_scaling(key, pool, system=system)
     yield from _check_taints(key, pool, system=system)
-    if not MAX_SURGE.match(pool.upgrade.max_surge):
-        yield Problem(
-            f"{key}.upgrade.max_surge",
-            pool.upgrade.max_surge,
-            "use a node count such as 1 or a percentage such as 10%",
-        )
-    low, high = MAX_PODS
-    if pool.max_pods is not None and not low <= pool.max_pods <= high:
-        yield Problem(f"{key}.max_pods", pool.max_pods, f"use {low}-{high} pods per node")
-    if pool.os_disk_size_gb is not None and not 30 <= pool.os_disk_size_gb <= 2048:
-        yield Problem(f"{key}.os_disk_size_gb", pool.os_disk_size_gb, "use 30-2048 GB")
-    for field in ("drain_timeout_in_minutes", "node_soak_duration_in_minutes"):
-        if getattr(pool.upgrade, field) < 0:
-            yield Problem(f"{key}.upgrade.{field}", getattr(pool.upgrade, field), "use 0 or more")
     yield from _check_tags(f"{key}.tags", pool.tags)
     yield from _check_ephemeral_os_disk(key, pool)
     yield from _check_gpu_profile(key, pool)

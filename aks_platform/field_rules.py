@@ -1,0 +1,88 @@
+"""Rules on one value, attached to the settings model's fields (Annotated types).
+
+A value that breaks one is reported like every other settings problem (file, key, value, what
+is allowed) by aks_platform.environments; rules that relate several values stay in
+aks_platform/validation.py. The patterns and limits are Azure's (AKS, ARM naming rules).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
+
+RULE_ERROR = "settings_rule"
+
+
+def _refuse(message: str) -> PydanticCustomError:
+    # Braces would be read as placeholders of the error template.
+    return PydanticCustomError(RULE_ERROR, message.replace("{", "(").replace("}", ")"))
+
+
+def matching(pattern: str, message: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise _refuse(message)
+        return value
+
+    return AfterValidator(check)
+
+
+def within(low: int, high: int | None, message: str) -> AfterValidator:
+    def check(value: Any) -> Any:
+        if value is not None and (value < low or (high is not None and value > high)):
+            raise _refuse(message)
+        return value
+
+    return AfterValidator(check)
+
+
+def distinct_from(allowed: Sequence[str], message: str) -> AfterValidator:
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        if any(value not in allowed for value in values) or len(set(values)) != len(values):
+            raise _refuse(message)
+        return values
+
+    return AfterValidator(check)
+
+
+ZONES = ("1", "2", "3")
+MAX_PODS = (10, 250)
+OS_DISK_GB = (30, 2048)
+
+Prefix = Annotated[
+    StrictStr,
+    matching(
+        r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+        "use lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    ),
+]
+Location = Annotated[
+    StrictStr,
+    matching(
+        r"^[a-z][a-z0-9]*$",
+        "use the Azure region's short name in lowercase without spaces, such as centralus",
+    ),
+]
+PoolName = Annotated[
+    StrictStr,
+    matching(r"^[a-z][a-z0-9]{0,11}$", "use 1-12 lowercase letters and digits, starting with a letter"),
+]
+VmSize = Annotated[
+    StrictStr, matching(r"^Standard_[A-Za-z0-9_]+$", "use an Azure VM size such as Standard_D4ds_v5")
+]
+Zones = Annotated[
+    tuple[StrictStr, ...], distinct_from(ZONES, f"zones are distinct values from {list(ZONES)}")
+]
+MaxPods = Annotated[StrictInt, within(*MAX_PODS, f"use {MAX_PODS[0]}-{MAX_PODS[1]} pods per node")]
+OsDiskSize = Annotated[StrictInt, within(*OS_DISK_GB, f"use {OS_DISK_GB[0]}-{OS_DISK_GB[1]} GB")]
+Minutes = Annotated[StrictInt, within(0, None, "use 0 or more")]
+MaxSurge = Annotated[
+    StrictStr,
+    matching(r"^([1-9][0-9]*%?|100%)$", "use a node count such as 1 or a percentage such as 10%"),
+]
