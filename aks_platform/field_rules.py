@@ -7,6 +7,7 @@ aks_platform/validation.py. The patterns and limits are Azure's (AKS, ARM naming
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -86,3 +87,32 @@ MaxSurge = Annotated[
     StrictStr,
     matching(r"^([1-9][0-9]*%?|100%)$", "use a node count such as 1 or a percentage such as 10%"),
 ]
+Guid = Annotated[
+    StrictStr,
+    matching(
+        r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$", "use an Entra ID object or tenant id, a GUID"
+    ),
+]
+DiskEncryptionSetId = Annotated[
+    StrictStr,
+    matching(
+        r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+"
+        r"/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+$",
+        "use the resource id of a disk encryption set: /subscriptions/<id>/resourceGroups/<rg>"
+        "/providers/Microsoft.Compute/diskEncryptionSets/<name>",
+    ),
+]
+RotationInterval = Annotated[StrictStr, matching(r"^[1-9][0-9]*[smh]$", "use a duration such as 2m or 1h")]
+
+
+def _authorized_range(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise _refuse("use an IPv4 CIDR range such as 203.0.113.0/24") from None
+    if network.prefixlen == 0:
+        raise _refuse("0.0.0.0/0 allows every address; list the ranges that need access")
+    return value
+
+
+AuthorizedRange = Annotated[StrictStr, AfterValidator(_authorized_range)]

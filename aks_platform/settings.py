@@ -20,6 +20,9 @@ from pydantic import (
 )
 
 from aks_platform.field_rules import (
+    AuthorizedRange,
+    DiskEncryptionSetId,
+    Guid,
     Location,
     MaxPods,
     MaxSurge,
@@ -27,6 +30,7 @@ from aks_platform.field_rules import (
     OsDiskSize,
     PoolName,
     Prefix,
+    RotationInterval,
     VmSize,
     Zones,
 )
@@ -172,9 +176,9 @@ class EntraIdRbacSettings(Settings):
 
     azure_rbac_enabled: StrictBool = True
     "Azure RBAC for Kubernetes authorization."
-    admin_group_object_ids: tuple[StrictStr, ...] = ()
+    admin_group_object_ids: tuple[Guid, ...] = ()
     "Object ids (GUIDs) of the Entra ID groups that get cluster admin."
-    tenant_id: StrictStr | None = None
+    tenant_id: Guid | None = None
     "A GUID; unset means the tenant of the deploying identity."
 
 
@@ -209,7 +213,7 @@ class KeyVaultSecretsProviderSettings(Settings):
 
     secret_rotation_enabled: StrictBool = True
     "Poll Key Vault and update mounted secrets."
-    rotation_interval: StrictStr = "2m"
+    rotation_interval: RotationInterval = "2m"
     'Polling interval, a duration such as "2m".'
 
 
@@ -260,11 +264,11 @@ class ClusterSettings(Settings):
     "The Azure Policy add-on (Gatekeeper)."
     network: NetworkSettings | None = None
     "The network profile (a table); unset keeps AKS's default, as main.tf did."
-    api_server_authorized_ip_ranges: tuple[StrictStr, ...] = ()
+    api_server_authorized_ip_ranges: tuple[AuthorizedRange, ...] = ()
     "CIDRs allowed to reach the public API server, not 0.0.0.0/0; not with a private cluster."
     private_cluster_enabled: StrictBool = False
     "API server on a private endpoint; not with authorized IP ranges."
-    disk_encryption_set_id: StrictStr | None = None
+    disk_encryption_set_id: DiskEncryptionSetId | None = None
     (
         "Resource id of an existing Microsoft.Compute/diskEncryptionSets (customer-managed key for OS and "
         "data disks)."
