@@ -58,7 +58,9 @@ def create(
     prefix = tomllib.loads(text)["prefix"]
     text = PREFIX_LINE.sub(f'prefix = "{new_prefix(prefix, source, name)}"', text, count=1)
     header = f"# {name}: created by make new-env from {source}.toml; review every value below.\n"
-    target.write_text(header + text, encoding="utf-8")
+    # The editor's schema line stays first, where Taplo looks for it.
+    schema_line, rest = text.split("\n", 1) if text.startswith("#:schema") else ("", text)
+    target.write_text((schema_line + "\n" if schema_line else "") + header + rest, encoding="utf-8")
     for source_baseline, path in copies.items():
         path.write_text(
             baseline_text(source_baseline.read_text(encoding="utf-8"), source, name), encoding="utf-8"

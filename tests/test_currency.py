@@ -96,7 +96,7 @@ def _gate(monkeypatch: pytest.MonkeyPatch, capsys, *, env: str = "", allow: str 
 
 
 def test_deploy_gate_refuses_retired_versions(monkeypatch, capsys) -> None:
-    code, stderr = _gate(monkeypatch, capsys)
+    code, stderr = _gate(monkeypatch, capsys, env="dev")
     assert code == 3
     assert "refusing to deploy: 2 version(s) past their end of support on 2026-11-27" in stderr
     assert "ALLOW_RETIRED=1" in stderr

@@ -16,6 +16,8 @@ import pytest
 import yaml
 from conftest import NODE_BIN, ROOT, Stack
 
+from aks_platform.environments import environment_files
+
 HCL2JSON = ROOT / "aks_platform" / "node" / "hcl2json.cjs"
 AZAPI_ATTRIBUTES = ("type", "resource_id", "action", "method", "body")
 
@@ -44,7 +46,7 @@ def hcl_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, 
             path.parent.mkdir()
             path.write_text(stack.to_hcl_terraform()["hcl"])
             files.append(path)
-    assert len(files) == 4
+    assert len(files) == 2 * len(built)
     parsed = subprocess.run(
         [str(NODE_BIN / "node"), str(HCL2JSON), *map(str, files)],
         cwd=ROOT,
@@ -62,7 +64,7 @@ def test_make_review_writes_hcl_only(jobs) -> None:
     """The target itself (a background job): HCL for every stack into REVIEW_OUT, no JSON beside it."""
     run = jobs.get("review")
     assert run["process"].returncode == 0, run["process"].stderr
-    assert len([name for name in run["files"] if name.endswith("/cdk.tf")]) == 4
+    assert len([name for name in run["files"] if name.endswith("/cdk.tf")]) == 2 * len(environment_files())
     assert not [name for name in run["files"] if name.endswith("cdk.tf.json")]
 
 

@@ -15,7 +15,7 @@ from background import MAKE
 from conftest import ROOT
 
 from aks_platform import new_env, preflight, targets
-from aks_platform.environments import load_environments
+from aks_platform.environments import environment_files, load_environments
 from aks_platform.paths import BASELINES, ENVIRONMENTS
 
 # --- preflight, with fake tools on PATH ---------------------------------------------------------
@@ -104,8 +104,9 @@ def test_kubelogin_is_needed_where_local_accounts_are_off(tools: Path) -> None:
 def test_preflight_needs_named_known_environments(tools: Path, capsys) -> None:
     assert preflight.main(["deploy"]) == 1
     assert "make deploy needs ENV=" in capsys.readouterr().err
+    known = ", ".join(sorted(environment_files()))
     assert preflight.preflight("deploy", ["staging-typo"]) == [
-        "no such environment: staging-typo; environments: dev, prod"
+        f"no such environment: staging-typo; environments: {known}"
     ]
 
 
@@ -171,34 +172,35 @@ def test_synth_replaces_the_whole_output_folder(jobs) -> None:
     assert result.returncode == 0, result.stderr
     assert not (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").exists()
     assert not (out / "stacks" / "ai-conformant-aks-gone").exists()
-    assert sorted(path.parent.name for path in (out / "stacks").glob("*/cdk.tf.json")) == [
-        "ai-conformant-aks-dev",
-        "ai-conformant-aks-dev-workloads",
-        "ai-conformant-aks-prod",
-        "ai-conformant-aks-prod-workloads",
-    ]
+    assert sorted(path.parent.name for path in (out / "stacks").glob("*/cdk.tf.json")) == targets.stacks(
+        sorted(environment_files())
+    )
     assert "⠋" not in result.stdout + result.stderr, "no spinner in a log"
 
 
 # --- a new environment in one step ----------------------------------------------------------------
+
+# A name no environment has yet (make new-env NAME=staging may already have made "staging").
+NEW = next(name for name in ("staging", "staging2", "staging3") if name not in environment_files())
 
 
 def test_new_environment_from_dev(tmp_path: Path) -> None:
     environments, baselines = tmp_path / "environments", tmp_path / "baselines"
     shutil.copytree(ENVIRONMENTS, environments)
     shutil.copytree(BASELINES, baselines)
-    written = new_env.create("staging", "dev", environments, baselines)
-    assert [path.name for path in written] == ["staging.toml", "staging.toml"]
-    settings = load_environments(environments, only=["staging"])["staging"]
-    assert settings.prefix == "aks-ai-conformant-staging"
-    baseline = (baselines / "staging.toml").read_text()
+    written = new_env.create(NEW, "dev", environments, baselines)
+    assert [path.name for path in written] == [f"{NEW}.toml", f"{NEW}.toml"]
+    assert (environments / f"{NEW}.toml").read_text().splitlines()[0] == "#:schema ./schema.json"
+    settings = load_environments(environments, only=[NEW])[NEW]
+    assert settings.prefix == f"aks-ai-conformant-{NEW}"
+    baseline = (baselines / f"{NEW}.toml").read_text()
     source = (baselines / "dev.toml").read_text()
     assert baseline.count("[[exception]]") == source.count("[[exception]]")
-    assert baseline.count("(carried over from dev by make new-env: review for staging)") == source.count(
+    assert baseline.count(f"(carried over from dev by make new-env: review for {NEW})") == source.count(
         "reason ="
     )
     with pytest.raises(new_env.NewEnvironmentError, match="exists already"):
-        new_env.create("staging", "dev", environments, baselines)
+        new_env.create(NEW, "dev", environments, baselines)
     with pytest.raises(new_env.NewEnvironmentError, match="FROM=qa: no such environment"):
         new_env.create("other", "qa", environments, baselines)
 
@@ -210,9 +212,9 @@ def test_a_new_environment_passes_the_security_gate_with_its_carried_over_baseli
     shutil.copytree(BASELINES, baselines)
     environments = tmp_path / "environments"
     shutil.copytree(ENVIRONMENTS, environments)
-    new_env.create("staging", "dev", environments, baselines)
+    new_env.create(NEW, "dev", environments, baselines)
     accepted = frozenset(entry.finding for entry in load_baseline("dev"))
-    carried = frozenset(entry.finding for entry in load_baseline("staging", baselines))
+    carried = frozenset(entry.finding for entry in load_baseline(NEW, baselines))
     assert carried == accepted
     assert gate("dev", accepted, 1).ok
 
