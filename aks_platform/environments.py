@@ -131,13 +131,22 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+# A longer string is shown by its start: the message says what is wrong with its length.
+LONG_VALUE = 80
+
+
 def _problems_from(error: ValidationError) -> list[Problem]:
     problems = []
     for detail in error.errors():
         location = [part for part in detail["loc"] if part not in BACKENDS]
+        if location and location[-1] == "[key]":
+            # A bad key of a table (a tag key): the table is the key path, the bad key its value.
+            location = location[:-2]
         key = _key_path(location)
         kind = detail["type"]
         value = detail.get("input", NO_VALUE)
+        if isinstance(value, str) and len(value) > LONG_VALUE:
+            value = f"{value[:20]}..."
         if kind == "extra_forbidden":
             allowed = ", ".join(_allowed_keys(list(detail["loc"][:-1])))
             message = f"unknown key; allowed here: {allowed}"

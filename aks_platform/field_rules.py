@@ -43,6 +43,15 @@ def within(low: int, high: int | None, message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def within_length(high: int, message: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > high:
+            raise _refuse(message)
+        return value
+
+    return AfterValidator(check)
+
+
 def distinct_from(allowed: Sequence[str], message: str) -> AfterValidator:
     def check(values: tuple[str, ...]) -> tuple[str, ...]:
         if any(value not in allowed for value in values) or len(set(values)) != len(values):
@@ -116,3 +125,39 @@ def _authorized_range(value: str) -> str:
 
 
 AuthorizedRange = Annotated[StrictStr, AfterValidator(_authorized_range)]
+
+# Azure Resource Manager tags: key 1-512 characters without these, value at most 256.
+TAG_KEY_MAX = 512
+TAG_VALUE_MAX = 256
+TAG_KEY_FORBIDDEN = "<>%&\\?/"
+
+
+def _tag_key(key: str) -> str:
+    if not key or len(key) > TAG_KEY_MAX:
+        raise _refuse(f"a tag key has 1-{TAG_KEY_MAX} characters")
+    bad = sorted({char for char in key if char in TAG_KEY_FORBIDDEN})
+    if bad:
+        raise _refuse(
+            f"a tag key may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})"
+        )
+    return key
+
+
+TagKey = Annotated[StrictStr, AfterValidator(_tag_key)]
+TagValue = Annotated[
+    StrictStr, within_length(TAG_VALUE_MAX, f"tag values have at most {TAG_VALUE_MAX} characters")
+]
+
+# Kubernetes taints as AKS takes them: key[=value]:Effect.
+TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _taint(value: str) -> str:
+    found = TAINT.match(value)
+    if found is None or found["effect"] not in TAINT_EFFECTS:
+        raise _refuse(f"use key=value:effect with effect one of {', '.join(TAINT_EFFECTS)}")
+    return value
+
+
+Taint = Annotated[StrictStr, AfterValidator(_taint)]

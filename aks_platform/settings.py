@@ -31,6 +31,9 @@ from aks_platform.field_rules import (
     PoolName,
     Prefix,
     RotationInterval,
+    TagKey,
+    TagValue,
+    Taint,
     VmSize,
     Zones,
 )
@@ -115,7 +118,7 @@ class NodePoolSettings(Settings):
         "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
         "`k8s.io/` (except `node.kubernetes.io/` and `kubelet.kubernetes.io/`)."
     )
-    taints: tuple[StrictStr, ...] = ()
+    taints: tuple[Taint, ...] = ()
     "`key=value:Effect` with NoSchedule, PreferNoSchedule or NoExecute; user pools only."
     gpu_driver: Literal["Install", "None"] | None = None
     'GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.'
@@ -135,7 +138,7 @@ class NodePoolSettings(Settings):
         '`gpu_instance`, `gpu_management = "Managed"` and the preview API with '
         "ManagedGPUExperiencePreview."
     )
-    tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
     "Tags of the pool's scale set, merged over the environment's tags; at most 50 per resource."
     only_critical_addons: StrictBool = False
     "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
@@ -519,7 +522,7 @@ class EnvironmentSettings(Settings):
     "Lowercase letters, digits and `-`; the names derived from it must fit Azure's limits."
     location: Location = "centralus"
     "An Azure region's programmatic name listed in data/azure-regions.toml."
-    tags: dict[StrictStr, StrictStr] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
+    tags: dict[TagKey, TagValue] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
     (
         "Tags on every taggable resource: keys 1-512 characters without `< > % & \\ ? /`, values at most "
         "256; at most 50 per resource, pool tags included."

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from aks_platform import manifests
 from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
+from aks_platform.field_rules import TAINT
 from aks_platform.naming import Naming
 from aks_platform.queues import queue_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
@@ -25,7 +26,6 @@ __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_
 MIN_KUBERNETES = (1, 34)
 MAX_ISTIO_REVISIONS = 2  # two only while a canary upgrade runs
 MAX_POOL_NODES = 1000
-TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 # Azure's limits on names derived from prefix and location.
 NAME_LIMITS = {
@@ -37,11 +37,8 @@ NAME_LIMITS = {
 }
 CLUSTER_NAME_MAX = 63
 DNS_PREFIX_MAX = 54
-TAG_KEY_MAX = 512
-TAG_VALUE_MAX = 256
 # Azure Resource Manager: at most 50 tag name/value pairs on a resource.
 TAGS_PER_RESOURCE_MAX = 50
-TAG_KEY_FORBIDDEN = "<>%&\\?/"
 # Node label prefixes nobody may set on AKS nodes: AKS reserves kubernetes.azure.com/, and the
 # kubelet (NodeRestriction) may not set labels under kubernetes.io/ or k8s.io/ except these two.
 RESERVED_LABEL_DOMAINS = ("kubernetes.azure.com", "kubernetes.io", "k8s.io")
@@ -59,7 +56,6 @@ GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
 # KAITO on Azure provisions SKUs of its own table or, beyond it, N- and D-series sizes.
 KAITO_INSTANCE_TYPE = re.compile(r"^Standard_[ND][A-Za-z0-9_]+$")
 HUGGING_FACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
-TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
@@ -81,7 +77,6 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_hardening(settings),
         *_check_istio(settings),
         *_check_pools(settings),
-        *_check_tags("tags", settings.tags),
         *_check_workloads(settings),
         *_check_manifests(settings),
         *_check_location(settings),
@@ -291,7 +286,6 @@ def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[P
         )
     yield from _check_scaling(key, pool, system=system)
     yield from _check_taints(key, pool, system=system)
-    yield from _check_tags(f"{key}.tags", pool.tags)
     yield from _check_ephemeral_os_disk(key, pool)
     yield from _check_gpu_profile(key, pool)
 
@@ -337,15 +331,8 @@ def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterato
 
 def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
     gpu_taint = False
-    for index, taint in enumerate(pool.taints):
-        match = TAINT.match(taint)
-        if match is None or match["effect"] not in TAINT_EFFECTS:
-            yield Problem(
-                f"{key}.taints[{index}]",
-                taint,
-                f"use key=value:effect with effect one of {', '.join(TAINT_EFFECTS)}",
-            )
-            continue
+    # The form of each taint is a rule on the model (field_rules.Taint).
+    for taint in pool.taints:
         if is_gpu_taint(taint):
             gpu_taint = True
     if system and pool.taints:
@@ -564,24 +551,6 @@ def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
                 render(*arguments)
             except manifests.ManifestError as error:
                 yield Problem(key, NO_VALUE, str(error))
-
-
-def _check_tags(key: str, tags: dict[str, str]) -> Iterator[Problem]:
-    for tag, value in tags.items():
-        # A bad key is reported as the value of the tags table: the key is what is wrong.
-        if not tag or len(tag) > TAG_KEY_MAX:
-            yield Problem(key, tag, f"a tag key has 1-{TAG_KEY_MAX} characters")
-        bad = sorted({char for char in tag if char in TAG_KEY_FORBIDDEN})
-        if bad:
-            yield Problem(
-                key,
-                tag,
-                f"a tag key may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})",
-            )
-        if len(value) > TAG_VALUE_MAX:
-            yield Problem(
-                f"{key}.{tag}", f"{value[:20]}...", f"tag values have at most {TAG_VALUE_MAX} characters"
-            )
 
 
 def _all_pools(settings: EnvironmentSettings) -> list[tuple[str, NodePoolSettings]]:
