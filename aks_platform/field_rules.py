@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
+from aks_platform.versions import load_table
+
 RULE_ERROR = "settings_rule"
 
 
@@ -161,3 +163,47 @@ def _taint(value: str) -> str:
 
 
 Taint = Annotated[StrictStr, AfterValidator(_taint)]
+
+# The AI conformance program starts at Kubernetes 1.34 (the CNCF checklists exist for 1.34 on).
+MIN_KUBERNETES = (1, 34)
+VERSION = re.compile(r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$")
+
+
+def _kubernetes_version(value: str) -> str:
+    found = VERSION.match(value)
+    if found is None:
+        raise _refuse("use MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.34 or 1.34.2")
+    if (int(found["major"]), int(found["minor"])) < MIN_KUBERNETES:
+        raise _refuse(f"AI conformance needs Kubernetes {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer")
+    return value
+
+
+KubernetesVersion = Annotated[StrictStr, AfterValidator(_kubernetes_version)]
+
+# Istio add-on revisions: asm-1-NN, one that data/aks-versions.toml knows; two at most, and two
+# only while a canary upgrade runs.
+ISTIO_REVISION = re.compile(r"^asm-1-(?P<minor>[0-9]{2})$")
+MAX_ISTIO_REVISIONS = 2
+
+
+def _istio_revision(value: str) -> str:
+    if not ISTIO_REVISION.match(value):
+        raise _refuse("use the form asm-1-NN, such as asm-1-30")
+    known = sorted(load_table().istio)
+    if value not in known:
+        raise _refuse(f"unknown revision; known: {', '.join(known)}")
+    return value
+
+
+def _istio_revisions(values: tuple[str, ...]) -> tuple[str, ...]:
+    if len(values) > MAX_ISTIO_REVISIONS:
+        raise _refuse(f"at most {MAX_ISTIO_REVISIONS} revisions (two only during a canary upgrade)")
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        raise _refuse(f"duplicate revisions: {', '.join(duplicates)}")
+    return values
+
+
+IstioRevisions = Annotated[
+    tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...], AfterValidator(_istio_revisions)
+]

@@ -23,6 +23,8 @@ from aks_platform.field_rules import (
     AuthorizedRange,
     DiskEncryptionSetId,
     Guid,
+    IstioRevisions,
+    KubernetesVersion,
     Location,
     MaxPods,
     MaxSurge,
@@ -232,7 +234,7 @@ class WorkloadAutoscalerSettings(Settings):
 class ClusterSettings(Settings):
     """The managed cluster: version, identity, the AI toolchain operator and hardening."""
 
-    kubernetes_version: StrictStr = "1.34.2"
+    kubernetes_version: KubernetesVersion = "1.34.2"
     (
         "`MAJOR.MINOR[.PATCH]`, at least 1.34 (the AI conformance floor), a minor and patch listed in "
         'data/aks-versions.toml; a minor alias such as "1.36" is recommended.'
@@ -291,7 +293,7 @@ class IstioSettings(Settings):
 
     enabled: StrictBool = True
     "The Istio-based service mesh add-on."
-    revisions: tuple[StrictStr, ...] = ("asm-1-28",)
+    revisions: IstioRevisions = ("asm-1-28",)
     (
         "`asm-1-NN`, one or two distinct (two only during a canary upgrade), each supporting the "
         "cluster's minor (data/aks-versions.toml)."

@@ -18,13 +18,10 @@ from aks_platform.naming import Naming
 from aks_platform.queues import queue_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
 from aks_platform.validation_types import NO_VALUE, Problem
-from aks_platform.versions import load_table
 
 __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_taint"]
 
 # The CNCF Kubernetes AI Conformance program starts at 1.34.
-MIN_KUBERNETES = (1, 34)
-MAX_ISTIO_REVISIONS = 2  # two only while a canary upgrade runs
 MAX_POOL_NODES = 1000
 
 # Azure's limits on names derived from prefix and location.
@@ -47,8 +44,6 @@ LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
-VERSION = re.compile(r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$")
-ISTIO_REVISION = re.compile(r"^asm-1-(?P<minor>[0-9]{2})$")
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
 DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
 # N-series sizes (NC, ND, NV, ...) carry GPUs.
@@ -63,10 +58,6 @@ QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 IMAGE_CLEANER_HOURS = (24, 2160)
 LOG_RETENTION_DAYS = (30, 730)
-
-
-def _show(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
 
 
 def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]:
@@ -127,20 +118,8 @@ def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Pr
 
 
 def _check_cluster(settings: EnvironmentSettings) -> Iterator[Problem]:
+    # The version's form and the AI conformance floor are rules on the model (field_rules).
     cluster = settings.cluster
-    match = VERSION.match(cluster.kubernetes_version)
-    if match is None:
-        yield Problem(
-            "cluster.kubernetes_version",
-            cluster.kubernetes_version,
-            "use MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.34 or 1.34.2",
-        )
-    elif (int(match["major"]), int(match["minor"])) < MIN_KUBERNETES:
-        yield Problem(
-            "cluster.kubernetes_version",
-            cluster.kubernetes_version,
-            f"AI conformance needs Kubernetes {_show(MIN_KUBERNETES)} or newer",
-        )
     if not cluster.oidc_issuer_enabled:
         for key, enabled, what in (
             ("cluster.kaito_enabled", cluster.kaito_enabled, "KAITO"),
@@ -235,26 +214,9 @@ def _check_istio(settings: EnvironmentSettings) -> Iterator[Problem]:
     istio = settings.istio
     if not istio.enabled:
         return
-    revisions = istio.revisions
-    if not revisions:
+    # Each revision's form, that it is known, and how many are rules on the model (field_rules).
+    if not istio.revisions:
         yield Problem("istio.revisions", [], 'list at least one revision, such as ["asm-1-30"]')
-    if len(revisions) > MAX_ISTIO_REVISIONS:
-        yield Problem(
-            "istio.revisions",
-            list(revisions),
-            f"at most {MAX_ISTIO_REVISIONS} revisions (two only during a canary upgrade)",
-        )
-    duplicates = sorted({revision for revision in revisions if revisions.count(revision) > 1})
-    if duplicates:
-        yield Problem("istio.revisions", list(revisions), f"duplicate revisions: {', '.join(duplicates)}")
-
-    known = sorted(load_table().istio)
-    for index, revision in enumerate(revisions):
-        key = f"istio.revisions[{index}]"
-        if not ISTIO_REVISION.match(revision):
-            yield Problem(key, revision, "use the form asm-1-NN, such as asm-1-30")
-        elif revision not in known:
-            yield Problem(key, revision, f"unknown revision; known: {', '.join(known)}")
 
 
 def _check_pools(settings: EnvironmentSettings) -> Iterator[Problem]:
