@@ -207,3 +207,74 @@ def _istio_revisions(values: tuple[str, ...]) -> tuple[str, ...]:
 IstioRevisions = Annotated[
     tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...], AfterValidator(_istio_revisions)
 ]
+
+
+def dns_label(limit: int) -> AfterValidator:
+    return matching(
+        rf"^(?=.{{1,{limit}}}$)[a-z]([-a-z0-9]*[a-z0-9])?$",
+        f"use 1-{limit} lowercase letters, digits and '-', starting with a letter",
+    )
+
+
+Namespace = Annotated[StrictStr, dns_label(63)]
+# A KAITO workspace's name also names its Services and route ("<name>-canary", "<name>-route").
+WorkspaceName = Annotated[StrictStr, dns_label(56)]
+WorkspaceCount = Annotated[StrictInt, within(1, 16, "use 1-16 nodes")]
+Weight = Annotated[StrictInt, within(0, 1000, "use 0-1000")]
+HeaderName = Annotated[
+    StrictStr, matching(r"^[A-Za-z0-9][A-Za-z0-9-]*$", "use an HTTP header name: letters, digits and '-'")
+]
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+Quantity = Annotated[StrictStr, matching(QUANTITY.pattern, "use a Kubernetes quantity such as 4 or 16Gi")]
+HostPath = Annotated[StrictStr, matching(r"^/", "use an absolute host path")]
+# time_sleep parses durations with Go's time.ParseDuration: numbers with units, such as 60s or 1m30s.
+GoDuration = Annotated[
+    StrictStr,
+    matching(
+        r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",
+        "use a duration with units that time_sleep accepts, such as 60s, 2m or 1m30s",
+    ),
+]
+
+
+def _distinct_features(values: tuple[str, ...]) -> tuple[str, ...]:
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        raise _refuse(f"duplicate features: {', '.join(duplicates)}")
+    return values
+
+
+FeatureNames = Annotated[tuple[StrictStr, ...], AfterValidator(_distinct_features)]
+
+# Node labels AKS accepts: Kubernetes label syntax, outside the prefixes AKS and Kubernetes own.
+RESERVED_LABEL_DOMAINS = ("kubernetes.azure.com", "kubernetes.io", "k8s.io")
+ALLOWED_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
+LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _label_key(label: str) -> str:
+    prefix, _, name = label.rpartition("/")
+    if not LABEL_NAME.match(name) or (prefix and (len(prefix) > 253 or not LABEL_PREFIX.match(prefix))):
+        raise _refuse(
+            "a label key is an optional DNS-subdomain prefix and '/', then 1-63 letters, digits, '-', '_' "
+            "or '.', starting and ending with a letter or digit"
+        )
+    if prefix and prefix not in ALLOWED_LABEL_DOMAINS:
+        for domain in RESERVED_LABEL_DOMAINS:
+            if prefix == domain or prefix.endswith("." + domain):
+                raise _refuse(
+                    f"the prefix {domain}/ is reserved for AKS and Kubernetes; use a prefix of your own"
+                )
+    return label
+
+
+LabelKey = Annotated[StrictStr, AfterValidator(_label_key)]
+LabelValue = Annotated[
+    StrictStr,
+    matching(
+        r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
+        "a label value has at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter "
+        "or digit",
+    ),
+]

@@ -22,21 +22,32 @@ from pydantic import (
 from aks_platform.field_rules import (
     AuthorizedRange,
     DiskEncryptionSetId,
+    FeatureNames,
+    GoDuration,
     Guid,
+    HeaderName,
+    HostPath,
     IstioRevisions,
     KubernetesVersion,
+    LabelKey,
+    LabelValue,
     Location,
     MaxPods,
     MaxSurge,
     Minutes,
+    Namespace,
     OsDiskSize,
     PoolName,
     Prefix,
+    Quantity,
     RotationInterval,
     TagKey,
     TagValue,
     Taint,
     VmSize,
+    Weight,
+    WorkspaceCount,
+    WorkspaceName,
     Zones,
 )
 
@@ -115,7 +126,7 @@ class NodePoolSettings(Settings):
     "Autoscaling upper bound, at most 1000."
     zones: Zones = ()
     'Distinct values from "1", "2", "3"; only in a region with availability zones.'
-    labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     (
         "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
         "`k8s.io/` (except `node.kubernetes.io/` and `kubelet.kubernetes.io/`)."
@@ -307,12 +318,12 @@ class IstioSettings(Settings):
 class PreviewFeatureSettings(Settings):
     """Subscription preview features registered before the cluster is created."""
 
-    names: tuple[StrictStr, ...] = ("ManagedGatewayAPIPreview", "ManagedGPUExperiencePreview")
+    names: FeatureNames = ("ManagedGatewayAPIPreview", "ManagedGPUExperiencePreview")
     (
         "Microsoft.ContainerService preview features registered before the cluster; then the provider is "
         "registered again, as the AKS docs require."
     )
-    wait: StrictStr = "60s"
+    wait: GoDuration = "60s"
     (
         'How long to wait after registering, a Go duration with units ("60s", "2m", "1m30s"); '
         "registration is asynchronous."
@@ -363,16 +374,16 @@ class KaitoWorkspaceSettings(Settings):
 
     enabled: StrictBool = True
     "The KAITO inference workspace; needs cluster.kaito_enabled."
-    namespace: StrictStr = "smollm2"
+    namespace: Namespace = "smollm2"
     "A DNS label; the namespace is created for the workspace."
-    name: StrictStr = "smollm2-workspace"
+    name: WorkspaceName = "smollm2-workspace"
     "A DNS label of at most 56 characters."
     instance_type: StrictStr = "Standard_D16s_v5"
     (
         "The VM size KAITO provisions for the workspace (required by KAITO from v0.8): an N- or D-series "
         "size in data/vm-sizes.toml."
     )
-    count: StrictInt = 1
+    count: WorkspaceCount = 1
     "How many nodes of instance_type."
     runtime: Literal["template", "preset"] = "template"
     (
@@ -385,9 +396,9 @@ class KaitoWorkspaceSettings(Settings):
     "Template runtime: the serving container image."
     torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
     'Template runtime: "float32", "float16" or "bfloat16".'
-    cpu_request: StrictStr = "4"
+    cpu_request: Quantity = "4"
     "Template runtime: CPUs the pod requests; must fit instance_type."
-    memory_request: StrictStr = "16Gi"
+    memory_request: Quantity = "16Gi"
     "Template runtime: memory the pod requests (a Kubernetes quantity); must fit instance_type."
 
 
@@ -398,11 +409,11 @@ class InferenceRoutingSettings(Settings):
     "A Gateway and an HTTPRoute to the workspace; needs the workspace, Istio and the Gateway API."
     gateway_class: StrictStr = "istio"
     "The Gateway's class (the Istio add-on's is \"istio\")."
-    canary_header: StrictStr = "x-canary"
+    canary_header: HeaderName = "x-canary"
     "Requests with this header go to the canary backend; the rest are split by weight."
-    stable_weight: StrictInt = 90
+    stable_weight: Weight = 90
     "Weight of the stable backend, 0-1000 (not both weights 0)."
-    canary_weight: StrictInt = 10
+    canary_weight: Weight = 10
     "Weight of the canary backend, 0-1000."
 
 
@@ -420,7 +431,7 @@ class GangSchedulingSettings(Settings):
         "A user pool whose size is in data/vm-sizes.toml, for batch jobs (its own ClusterQueue and "
         'LocalQueue); "none" leaves it out.'
     )
-    batch_namespace: StrictStr = "batch"
+    batch_namespace: Namespace = "batch"
     "Namespace of the batch LocalQueue (a DNS label)."
 
 
@@ -435,7 +446,7 @@ class DraSettings(Settings):
     'The NVIDIA DRA driver; only on a GPU pool with gpu_driver "None" and no managed GPU stack.'
     node_pool: StrictStr = "gpunp"
     "The user pool whose GPUs the driver publishes."
-    driver_root: StrictStr = "/run/nvidia/driver"
+    driver_root: HostPath = "/run/nvidia/driver"
     'Host path of the NVIDIA driver ("/run/nvidia/driver" with NVIDIA\'s GPU Operator).'
 
 
