@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
+from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.versions import load_table
 
 RULE_ERROR = "settings_rule"
@@ -74,12 +75,27 @@ Prefix = Annotated[
         "use lowercase letters, digits and hyphens, starting and ending with a letter or digit",
     ),
 ]
+
+
+def _known_region(value: str) -> str:
+    regions = load_regions()
+    if value not in regions:
+        close = sorted(name for name in regions if name[:4] == value[:4])
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise _refuse(
+            f"not an Azure region in data/azure-regions.toml{hint} "
+            "(use the programmatic name, such as eastus2)"
+        )
+    return value
+
+
 Location = Annotated[
     StrictStr,
     matching(
         r"^[a-z][a-z0-9]*$",
         "use the Azure region's short name in lowercase without spaces, such as centralus",
     ),
+    AfterValidator(_known_region),
 ]
 PoolName = Annotated[
     StrictStr,
@@ -278,3 +294,18 @@ LabelValue = Annotated[
         "or digit",
     ),
 ]
+
+
+def _kaito_instance_type(value: str) -> str:
+    if not re.match(r"^Standard_[ND][A-Za-z0-9_]+$", value):
+        raise _refuse(
+            "KAITO provisions N-series (GPU) or D-series sizes on Azure, such as Standard_NC24ads_A100_v4"
+        )
+    if value not in load_vm_sizes():
+        raise _refuse(
+            "the workspace's Kueue quota and GPU request come from the size: add it to data/vm-sizes.toml"
+        )
+    return value
+
+
+KaitoInstanceType = Annotated[StrictStr, AfterValidator(_kaito_instance_type)]

@@ -28,6 +28,7 @@ from aks_platform.field_rules import (
     HeaderName,
     HostPath,
     IstioRevisions,
+    KaitoInstanceType,
     KubernetesVersion,
     LabelKey,
     LabelValue,
@@ -378,7 +379,7 @@ class KaitoWorkspaceSettings(Settings):
     "A DNS label; the namespace is created for the workspace."
     name: WorkspaceName = "smollm2-workspace"
     "A DNS label of at most 56 characters."
-    instance_type: StrictStr = "Standard_D16s_v5"
+    instance_type: KaitoInstanceType = "Standard_D16s_v5"
     (
         "The VM size KAITO provisions for the workspace (required by KAITO from v0.8): an N- or D-series "
         "size in data/vm-sizes.toml."
