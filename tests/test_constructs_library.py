@@ -266,3 +266,52 @@ def test_the_readme_example_builds_a_cluster_and_a_gpu_pool() -> None:
     document = json.loads(CdktfTesting.synth(namespace["stack"]))
     (pool,) = document["resource"]["azurerm_kubernetes_cluster_node_pool"].values()
     assert pool["vm_size"] == "Standard_NC24ads_A100_v4" and pool["node_taints"] == ["sku=gpu:NoSchedule"]
+
+
+# What each construct makes from the props above, from its own contract (docstrings): the
+# Prometheus pipeline is workspace, endpoint, rule, two associations and one group per rule group;
+# two features give two registrations, the provider's re-registration and one wait; ...
+EXPECTED = {
+    "AksCluster": {"azurerm_kubernetes_cluster": 1},
+    "ContainerInsights": {
+        "azurerm_log_analytics_workspace": 1,
+        "azurerm_monitor_data_collection_rule": 1,
+        "azurerm_monitor_data_collection_rule_association": 1,
+    },
+    "GangScheduling": {"helm_release": 2, "kubernetes_namespace_v1": 1},
+    "InferenceRouting": {"kubernetes_manifest": len(ROUTING_OBJECTS)},
+    "KaitoWorkspace": {"kubernetes_manifest": 1, "kubernetes_namespace_v1": 1},
+    "ManagedGatewayApi": {"azapi_update_resource": 1},
+    "ManagedPrometheus": {
+        "azurerm_monitor_workspace": 1,
+        "azurerm_monitor_data_collection_endpoint": 1,
+        "azurerm_monitor_data_collection_rule": 1,
+        "azurerm_monitor_data_collection_rule_association": 2,
+        "azurerm_monitor_alert_prometheus_rule_group": 1,
+    },
+    "NvidiaDra": {"helm_release": 1},
+    "PreviewFeatures": {"azapi_resource_action": 3, "time_sleep": 1},
+    "UserNodePool": {"azurerm_kubernetes_cluster_node_pool": 1, "azapi_update_resource": 1},
+}
+
+
+@pytest.mark.parametrize("construct", sorted(BUILDERS))
+def test_each_construct_alone_makes_what_it_promises(construct: str) -> None:
+    made = _resource_counts(synth(lambda stack: BUILDERS[construct](stack, "a")))
+    assert made == Counter(EXPECTED[construct])
+
+
+def test_preview_features_register_the_provider_after_the_wait() -> None:
+    resources = synth(lambda stack: BUILDERS["PreviewFeatures"](stack, "a"))["resource"]
+    (wait_name,) = resources["time_sleep"]
+    provider = [
+        action for action in resources["azapi_resource_action"].values() if action["method"] == "POST"
+    ]
+    assert len(provider) == 1 and provider[0]["depends_on"] == [f"time_sleep.{wait_name}"]
+    assert provider[0]["action"] == "register"
+
+
+def test_the_endpoint_association_has_the_one_name_azure_accepts() -> None:
+    resources = synth(lambda stack: BUILDERS["ManagedPrometheus"](stack, "a"))["resource"]
+    names = sorted(a["name"] for a in resources["azurerm_monitor_data_collection_rule_association"].values())
+    assert names == ["configurationAccessEndpoint", "dcra-a"]
