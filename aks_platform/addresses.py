@@ -19,7 +19,7 @@ from cdktf import TerraformElement, TerraformStack
 
 from aks_platform.naming import snake_case
 from aks_platform.paths import DATA
-from constructs import Node
+from constructs import Construct, Node
 
 ADDRESSES_FILE = DATA / "terraform-addresses.toml"
 TRANSFORMS = {
@@ -93,3 +93,22 @@ class AddressBook:
             raise UnpinnedResourceError(
                 f"{stack.node.id}: no Terraform name for {paths}: add it to data/terraform-addresses.toml"
             )
+
+
+class PinnedStack(TerraformStack):
+    """A stack whose constructs' resources get their names from one table of
+    data/terraform-addresses.toml; `pin_check()` at the end of the stack's constructor fails on
+    any resource the table does not name."""
+
+    def __init__(self, scope: Construct, id: str, table: Literal["cluster", "workloads"]) -> None:
+        super().__init__(scope, id)
+        self.addresses = AddressBook(table)
+
+    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
+        """The pinned name, else cdktf's own (for the stack's own providers, variables, outputs)."""
+        book: AddressBook | None = getattr(self, "addresses", None)
+        pinned = book.name_for(tf_element) if book is not None else None
+        return pinned or super()._allocate_logical_id(tf_element)
+
+    def pin_check(self) -> None:
+        self.addresses.check(self)

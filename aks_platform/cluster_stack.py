@@ -6,12 +6,12 @@ one environment decide every value.
 
 from __future__ import annotations
 
-from cdktf import TerraformElement, TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
-from aks_platform.addresses import AddressBook
+from aks_platform.addresses import PinnedStack
 from aks_platform.azure_facts import load_container_insights
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
@@ -19,7 +19,7 @@ from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.versions import load_table
-from constructs import Construct, Node
+from constructs import Construct
 from constructs.aks_cluster import AksCluster
 from constructs.azapi import AzapiProvider
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
@@ -34,12 +34,11 @@ from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
 from constructs.user_node_pool import UserNodePool
 
 
-class ClusterStack(TerraformStack):
+class ClusterStack(PinnedStack):
     """`ai-conformant-aks-<environment>`: the AKS cluster, its pools, Gateway API and monitoring."""
 
     def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
-        super().__init__(scope, naming.stack)
-        self.addresses = AddressBook("cluster")
+        super().__init__(scope, naming.stack, "cluster")
         configure_backend(self, settings.backend, naming, naming.stack)
 
         # Subscriptions here register resource providers out of band; azurerm must not try.
@@ -171,13 +170,7 @@ class ClusterStack(TerraformStack):
             )
 
         self._outputs()
-        self.addresses.check(self)
-
-    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
-        """The pinned name from data/terraform-addresses.toml, else cdktf's own."""
-        book: AddressBook | None = getattr(self, "addresses", None)
-        pinned = book.name_for(tf_element) if book is not None else None
-        return pinned or super()._allocate_logical_id(tf_element)
+        self.pin_check()
 
     def _outputs(self) -> None:
         outputs = {

@@ -29,7 +29,8 @@ from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
 from aks_platform.versions import parse_version
 
 REPORT_DIR = CONFORMANCE_REPORTS
-MIN_KUBERNETES = (1, 34)
+# resource.k8s.io/v1 (Dynamic Resource Allocation) is GA and served by default from Kubernetes 1.34.
+DRA_GA = (1, 34)
 
 Stack = dict[str, Any]
 
@@ -150,15 +151,6 @@ def _managed_gpu_pools(cluster: Stack) -> list[str]:
     return found
 
 
-def _kaito_gpu_workspaces(workloads: Stack) -> list[str]:
-    """KAITO workspaces whose provisioned nodes carry GPUs (N-series instanceType)."""
-    return [
-        f"{address} (KAITO provisions {item['resource']['instanceType']})"
-        for address, item in _manifests(workloads, "Workspace")
-        if GPU_VM_SIZE.match(item.get("resource", {}).get("instanceType", ""))
-    ]
-
-
 def dra_support(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     address, body = _cluster(cluster)
@@ -166,9 +158,9 @@ def dra_support(cluster: Stack, workloads: Stack) -> Finding:
     parsed = parse_version(version) or (0, 0, None)
     check.need(
         f"{address} (Kubernetes {version}: resource.k8s.io/v1, the DRA API, is GA and served)"
-        if (parsed[0], parsed[1]) >= MIN_KUBERNETES
+        if (parsed[0], parsed[1]) >= DRA_GA
         else None,
-        f"Kubernetes >= {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]}, where the DRA API is GA",
+        f"Kubernetes >= {DRA_GA[0]}.{DRA_GA[1]}, where the DRA API is GA",
     )
     return check.result()
 

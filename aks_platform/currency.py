@@ -27,11 +27,6 @@ TABLE_FILE = "data/aks-versions.toml"
 VERSION_CHANGING_CHANNELS = ("patch", "rapid", "stable")
 
 
-def _minor_name(version: str) -> str | None:
-    parsed = parse_version(version)
-    return f"{parsed[0]}.{parsed[1]}" if parsed else None
-
-
 def _unregistered(features: tuple[str, ...], settings: EnvironmentSettings) -> list[str]:
     """The preview features an API version needs that the environment does not register."""
     return [name for name in features if name not in settings.preview_features.names]

@@ -16,7 +16,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from aks_platform.paths import ENVIRONMENTS, ROOT
-from aks_platform.settings import AzurermBackendSettings, EnvironmentSettings, LocalBackendSettings
+from aks_platform.settings import (
+    AzurermBackendSettings,
+    EnvironmentSettings,
+    LocalBackendSettings,
+    nested_model,
+)
 from aks_platform.validation import check_environment
 from aks_platform.validation_types import NO_VALUE, Problem
 
@@ -186,22 +191,8 @@ def _allowed_keys(location: list[Any]) -> list[str]:
         if part in BACKENDS:
             model = BACKENDS[part]
             continue
-        field = model.model_fields.get(part) if _is_model(model) else None
+        field = model.model_fields.get(part) if model is not None else None
         if field is None:
             return []
-        model = _model_of(field.annotation)
-    return sorted(model.model_fields) if _is_model(model) else []
-
-
-def _is_model(candidate: Any) -> bool:
-    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
-
-
-def _model_of(annotation: Any) -> Any:
-    if _is_model(annotation):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_of(argument)
-        if found is not None:
-            return found
-    return None
+        model = nested_model(field.annotation)
+    return sorted(model.model_fields) if model is not None else []

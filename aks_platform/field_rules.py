@@ -55,6 +55,25 @@ def within_length(high: int, message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def at_most(count: int, what: str) -> AfterValidator:
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        if len(values) > count:
+            raise _refuse(f"at most {count} {what}")
+        return values
+
+    return AfterValidator(check)
+
+
+def without_duplicates(what: str) -> AfterValidator:
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        duplicates = sorted({value for value in values if values.count(value) > 1})
+        if duplicates:
+            raise _refuse(f"duplicate {what}: {', '.join(duplicates)}")
+        return values
+
+    return AfterValidator(check)
+
+
 def distinct_from(allowed: Sequence[str], message: str) -> AfterValidator:
     def check(values: tuple[str, ...]) -> tuple[str, ...]:
         if any(value not in allowed for value in values) or len(set(values)) != len(values):
@@ -211,17 +230,10 @@ def _istio_revision(value: str) -> str:
     return value
 
 
-def _istio_revisions(values: tuple[str, ...]) -> tuple[str, ...]:
-    if len(values) > MAX_ISTIO_REVISIONS:
-        raise _refuse(f"at most {MAX_ISTIO_REVISIONS} revisions (two only during a canary upgrade)")
-    duplicates = sorted({value for value in values if values.count(value) > 1})
-    if duplicates:
-        raise _refuse(f"duplicate revisions: {', '.join(duplicates)}")
-    return values
-
-
 IstioRevisions = Annotated[
-    tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...], AfterValidator(_istio_revisions)
+    tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...],
+    at_most(MAX_ISTIO_REVISIONS, "revisions (two only during a canary upgrade)"),
+    without_duplicates("revisions"),
 ]
 
 
@@ -253,16 +265,11 @@ GoDuration = Annotated[
 ]
 
 
-def _distinct_features(values: tuple[str, ...]) -> tuple[str, ...]:
-    duplicates = sorted({value for value in values if values.count(value) > 1})
-    if duplicates:
-        raise _refuse(f"duplicate features: {', '.join(duplicates)}")
-    return values
+FeatureNames = Annotated[tuple[StrictStr, ...], without_duplicates("features")]
 
-
-FeatureNames = Annotated[tuple[StrictStr, ...], AfterValidator(_distinct_features)]
-
-# Node labels AKS accepts: Kubernetes label syntax, outside the prefixes AKS and Kubernetes own.
+# Node labels AKS accepts: Kubernetes label syntax, outside the prefixes nobody may set on AKS
+# nodes: AKS reserves kubernetes.azure.com/, and the kubelet (NodeRestriction) may not set labels
+# under kubernetes.io/ or k8s.io/ except the two allowed below.
 RESERVED_LABEL_DOMAINS = ("kubernetes.azure.com", "kubernetes.io", "k8s.io")
 ALLOWED_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")

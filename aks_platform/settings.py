@@ -76,6 +76,17 @@ def merge_over(defaults: dict[str, Any], written: dict[str, Any]) -> dict[str, A
     return merged
 
 
+def nested_model(annotation: Any) -> type[Settings] | None:
+    """The settings model a field holds (directly, optional, in a tuple or a union), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, Settings):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        found = nested_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
 class Settings(BaseModel):
     """Base of every settings model: immutable, and unknown keys are errors, not ignored."""
 

@@ -33,6 +33,7 @@ from aks_platform.settings import (
     NetworkSettings,
     NodePoolSettings,
     Settings,
+    nested_model,
 )
 
 SCHEMA_FILE = ENVIRONMENTS / "schema.json"
@@ -117,16 +118,11 @@ def _default(info: FieldInfo) -> str:
     return f"`{_toml(value)}`"
 
 
-def _model_of(annotation: Any) -> type[Settings] | None:
-    candidates = [annotation, *getattr(annotation, "__args__", ())]
-    return next((c for c in candidates if isinstance(c, type) and issubclass(c, Settings)), None)
-
-
 def _rows(model: type[Settings], prefix: str) -> list[tuple[str, str, str]]:
     rows = []
     for name, info in model.model_fields.items():
         key = f"{prefix}{name}"
-        nested = _model_of(info.annotation)
+        nested = nested_model(info.annotation)
         if nested is None or nested is NodePoolSettings:
             rows.append((key, _default(info), info.description or ""))
             continue

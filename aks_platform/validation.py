@@ -21,7 +21,7 @@ from aks_platform.validation_types import NO_VALUE, Problem
 
 __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_taint"]
 
-# The CNCF Kubernetes AI Conformance program starts at 1.34.
+# AKS allows at most 1000 nodes in a pool.
 MAX_POOL_NODES = 1000
 
 # Azure's limits on names derived from prefix and location.
@@ -36,8 +36,6 @@ CLUSTER_NAME_MAX = 63
 DNS_PREFIX_MAX = 54
 # Azure Resource Manager: at most 50 tag name/value pairs on a resource.
 TAGS_PER_RESOURCE_MAX = 50
-# Node label prefixes nobody may set on AKS nodes: AKS reserves kubernetes.azure.com/, and the
-# kubelet (NodeRestriction) may not set labels under kubernetes.io/ or k8s.io/ except these two.
 
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
 DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")

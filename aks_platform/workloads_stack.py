@@ -7,7 +7,7 @@ stacks on deploy and this stack is planned only once the cluster exists.
 
 from __future__ import annotations
 
-from cdktf import Fn, TerraformElement, TerraformStack
+from cdktf import Fn
 from cdktf_cdktf_provider_helm.provider import (
     HelmProvider,
     HelmProviderKubernetes,
@@ -16,14 +16,14 @@ from cdktf_cdktf_provider_helm.provider import (
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 
 from aks_platform import manifests
-from aks_platform.addresses import AddressBook
+from aks_platform.addresses import PinnedStack
 from aks_platform.local_charts import CHARTS, declared_version
 from aks_platform.naming import Naming
 from aks_platform.queues import kueue_objects
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.validation import gpu_taint_key
-from constructs import Construct, Node
+from constructs import Construct
 from constructs.aks_cluster import AksCluster
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
@@ -38,14 +38,13 @@ KUBELOGIN_ARGS = ["get-token", "--login", "azurecli", "--server-id", AKS_ENTRA_S
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 
 
-class WorkloadsStack(TerraformStack):
+class WorkloadsStack(PinnedStack):
     """KAITO workspace, inference routing, Kueue and (on GPU pools) the NVIDIA DRA driver."""
 
     def __init__(
         self, scope: Construct, naming: Naming, settings: EnvironmentSettings, cluster: AksCluster
     ) -> None:
-        super().__init__(scope, naming.workloads_stack)
-        self.addresses = AddressBook("workloads")
+        super().__init__(scope, naming.workloads_stack, "workloads")
         configure_backend(self, settings.backend, naming, naming.workloads_stack)
         self._configure_providers(settings, cluster)
         spell_out_provider_sources(self, "kubernetes", "helm")
@@ -104,13 +103,7 @@ class WorkloadsStack(TerraformStack):
                     gpu_taint_key=gpu_taint_key(pool),
                 ),
             )
-        self.addresses.check(self)
-
-    def _allocate_logical_id(self, tf_element: TerraformElement | Node) -> str:
-        """The pinned name from data/terraform-addresses.toml, else cdktf's own."""
-        book: AddressBook | None = getattr(self, "addresses", None)
-        pinned = book.name_for(tf_element) if book is not None else None
-        return pinned or super()._allocate_logical_id(tf_element)
+        self.pin_check()
 
     def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:
         connection: dict[str, object] = {

@@ -139,6 +139,11 @@ class ConnectionRecorder:
         self._server.close()
 
 
+def outcome(out: Path, result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """What a job hands to its tests: the folder, the process, and the files it wrote."""
+    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+
+
 def make_synth(folder: Path) -> dict[str, Any]:
     """`make synth` into a folder seeded with a stale stack and a stray cdk.tf, as a user's may be."""
     out = folder / "make-synth"
@@ -146,26 +151,26 @@ def make_synth(folder: Path) -> dict[str, Any]:
     (out / "stacks" / "ai-conformant-aks-dev").mkdir(parents=True)
     (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").write_text('resource "x" "y" {}')
     result = run([*MAKE, "synth", f"OUT={out}"], {"ENV": "prod", "CI": "true"})
-    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+    return outcome(out, result)
 
 
 def make_review(folder: Path) -> dict[str, Any]:
     out = folder / "review"
     result = run([*MAKE, "review", f"REVIEW_OUT={out}"], {"CI": "true"})
-    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+    return outcome(out, result)
 
 
 def app_synth(folder: Path, name: str, env: dict[str, str]) -> dict[str, Any]:
     out = folder / name
     result = run([sys.executable, "main.py"], {"CDKTF_OUTDIR": str(out), "CDKTF_ENV": "", **env})
-    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+    return outcome(out, result)
 
 
 def cli_synth(folder: Path) -> dict[str, Any]:
     out = folder / "cli"
     cdktf = NODE_BIN / "cdktf"
     result = run([str(cdktf), "synth", "--output", str(out)], {"CDKTF_ENV": "", "CI": "true"})
-    return {"out": out, "process": result, "files": files_of(out) if result.returncode == 0 else {}}
+    return outcome(out, result)
 
 
 def checkov_scan(jobs: Jobs, env: dict[str, str]) -> Any:

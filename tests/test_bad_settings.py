@@ -142,6 +142,11 @@ CASES = [
         ('user_pools[0].temporary_name_for_rotation = "gpupooltemp12"', "1-12 lowercase letters"),
     ),
     Case(
+        "duplicate-preview-features",
+        VALID + table("[preview_features]", names=["ManagedGPUExperiencePreview"] * 2),
+        ("preview_features.names", "duplicate features: ManagedGPUExperiencePreview"),
+    ),
+    Case(
         "critical-addons-on-a-user-pool",
         VALID + user_pool(name="gpunp", only_critical_addons=True, min_count=1, max_count=2),
         ("user_pools[0].only_critical_addons = true", "applies to the system pool only"),

@@ -4,6 +4,7 @@ and two of each in one stack make two of everything."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -204,13 +205,19 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
 }
 
 
+@functools.cache
+def _alone(construct: str) -> Counter[str]:
+    """Resource counts of one instance of a construct in a bare stack (synthesized once)."""
+    return _resource_counts(synth(lambda stack: BUILDERS[construct](stack, "a")))
+
+
 def _resource_counts(document: dict[str, Any]) -> Counter[str]:
     return Counter({kind: len(found) for kind, found in document.get("resource", {}).items()})
 
 
 @pytest.mark.parametrize("construct", sorted(BUILDERS))
 def test_two_instances_in_one_stack_make_two_of_everything(construct: str) -> None:
-    one = _resource_counts(synth(lambda stack: BUILDERS[construct](stack, "a")))
+    one = _alone(construct)
     assert one, f"{construct} made no resource"
     two = _resource_counts(synth(lambda stack: [BUILDERS[construct](stack, id) for id in ("a", "b")]))
     assert two == Counter({kind: 2 * count for kind, count in one.items()})
@@ -236,22 +243,16 @@ def test_the_stacks_pin_main_tf_addresses(dev_stack, dev_workloads) -> None:
 
 
 def test_an_unpinned_resource_is_an_error() -> None:
-    from aks_platform.addresses import AddressBook, UnpinnedResourceError
+    from aks_platform.addresses import PinnedStack, UnpinnedResourceError
 
-    book = AddressBook("cluster")
-
-    class PinnedStack(TerraformStack):
-        def _allocate_logical_id(self, tf_element):  # type: ignore[no-untyped-def]
-            return book.name_for(tf_element) or super()._allocate_logical_id(tf_element)
-
-    stack = PinnedStack(CdktfTesting.app(), "bare")
+    stack = PinnedStack(CdktfTesting.app(), "bare", "cluster")
     AksCluster(stack, "cluster", cluster_props())
     AksCluster(stack, "another-cluster", cluster_props())
     with pytest.raises(
         UnpinnedResourceError, match=r"another-cluster/cluster: add it to data/terraform-addresses\.toml"
     ):
-        book.check(stack)
-    assert book.pinned == {"cluster/cluster": "aks"}
+        stack.pin_check()
+    assert stack.addresses.pinned == {"cluster/cluster": "aks"}
 
 
 def test_the_readme_example_builds_a_cluster_and_a_gpu_pool() -> None:
@@ -297,7 +298,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("construct", sorted(BUILDERS))
 def test_each_construct_alone_makes_what_it_promises(construct: str) -> None:
-    made = _resource_counts(synth(lambda stack: BUILDERS[construct](stack, "a")))
+    made = _alone(construct)
     assert made == Counter(EXPECTED[construct])
 
 
