@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-import yaml
 
+from aks_platform import yaml_text
 from aks_platform.paths import DATA
 
 CHECKLISTS = DATA / "ai-conformance.toml"
@@ -66,7 +66,7 @@ def read_upstream(folder: Path) -> dict[str, list[Item]]:
         match = FILE_NAME.match(path.name)
         if match is None:
             continue
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml_text.load(path.read_text(encoding="utf-8"))
         checklists[match["minor"]] = [
             Item(category, item["id"], item["level"], item["description"])
             for category, items in document["spec"].items()

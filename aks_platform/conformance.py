@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from aks_platform import yaml_text
 from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
@@ -95,7 +96,7 @@ def _objects(workloads: Stack) -> list[tuple[str, dict[str, Any]]]:
     found = [(address, body["manifest"]) for address, body in _resources(workloads, "kubernetes_manifest")]
     for address, body in _resources(workloads, "helm_release"):
         for values in body.get("values", []):
-            for item in (yaml.safe_load(values) or {}).get("objects", []):
+            for item in (yaml_text.load(values) or {}).get("objects", []):
                 found.append((f"{address} ({item['kind']} {item['metadata']['name']})", item))
     return found
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from aks_platform import yaml_text
 from aks_platform.azure_facts import load_vm_sizes
 from aks_platform.paths import DATA, TEMPLATES
 from aks_platform.settings import InferenceRoutingSettings, KaitoWorkspaceSettings
@@ -21,8 +22,6 @@ from aks_platform.settings import InferenceRoutingSettings, KaitoWorkspaceSettin
 HELM_CHARTS = DATA / "helm-charts.toml"
 KAITO_FACTS = DATA / "kaito.toml"
 NVIDIA_GPU = "nvidia.com/gpu"
-# libyaml's loader when PyYAML was built with it: same results, several times faster.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Manifest = dict[str, Any]
 
@@ -47,7 +46,7 @@ def render(template_name: str, /, **variables: str | int) -> list[Manifest]:
         raise ManifestError(f"templates/{name}: missing variables {missing}, unknown variables {unknown}")
     text = template.substitute({key: str(value) for key, value in variables.items()})
     try:
-        documents = [document for document in yaml.load_all(text, Loader=YAML_LOADER) if document is not None]
+        documents = [document for document in yaml_text.load_all(text) if document is not None]
     except yaml.YAMLError as error:
         raise ManifestError(f"templates/{name}: rendered YAML does not parse: {error}") from error
     if not documents:

@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from aks_platform.manifests import YAML_LOADER
+from aks_platform import yaml_text
 from aks_platform.paths import DATA
 
 RULES_FILE = DATA / "recording-rules.yaml"
@@ -52,7 +50,7 @@ class RecordingRuleGroup:
 
 @functools.cache
 def load_recording_rule_groups(path: Path = RULES_FILE) -> tuple[RecordingRuleGroup, ...]:
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    document = yaml_text.load(path.read_text(encoding="utf-8"))
     return tuple(
         RecordingRuleGroup(
             name=group["name"],

@@ -17,7 +17,8 @@ from typing import Any
 
 import jsonschema
 import kubernetes_validate
-import yaml
+
+from aks_platform import yaml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -56,7 +57,7 @@ def strict(schema: Any) -> Any:
 
 @functools.cache
 def crd_validator(file_name: str, kind: str, version: str) -> jsonschema.protocols.Validator:
-    documents = [doc for doc in yaml.safe_load_all((CRDS / file_name).read_text()) if doc]
+    documents = [doc for doc in yaml_text.load_all((CRDS / file_name).read_text()) if doc]
     for document in documents:
         if document.get("kind") != "CustomResourceDefinition" or document["spec"]["names"]["kind"] != kind:
             continue
@@ -109,4 +110,4 @@ def unknown_values(ours: Any, chart: Any, path: str = "") -> list[str]:
 
 @functools.cache
 def chart_values(file_name: str) -> dict[str, Any]:
-    return yaml.safe_load((HELM_VALUES / file_name).read_text())
+    return yaml_text.load((HELM_VALUES / file_name).read_text())

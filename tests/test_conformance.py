@@ -7,11 +7,10 @@ import copy
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import Stack
 from schemas import REFERENCE, reference_available
 
-from aks_platform import checklists, conformance
+from aks_platform import checklists, conformance, yaml_text
 
 UPSTREAM = REFERENCE / "ai-conformance"
 SKIP = (
@@ -168,7 +167,7 @@ def test_draft_checklist_has_the_official_shape(prod_stack: Stack, prod_workload
 
 @pytest.mark.skipif(not reference_available(), reason=SKIP)
 def test_draft_keeps_the_official_categories_and_order(prod_stack: Stack, prod_workloads: Stack) -> None:
-    official = yaml.safe_load((UPSTREAM / "AIConformance-1.36.yaml").read_text())
+    official = yaml_text.load((UPSTREAM / "AIConformance-1.36.yaml").read_text())
     draft = conformance.draft_checklist("prod", "1.36", conformance.evaluate(prod_stack, prod_workloads))
     assert list(draft["spec"]) == list(official["spec"])
     for category, items in official["spec"].items():
@@ -193,5 +192,5 @@ def test_report_from_synthesized_output(
     monkeypatch.setattr(conformance, "REPORT_DIR", tmp_path / "reports")
     assert conformance.main([str(tmp_path)]) == 0
     assert "1.34 MUST items provided: 5 of 9" in (tmp_path / "reports" / "dev.md").read_text()
-    draft = yaml.safe_load((tmp_path / "reports" / "dev-AIConformance-1.34.yaml").read_text())
+    draft = yaml_text.load((tmp_path / "reports" / "dev-AIConformance-1.34.yaml").read_text())
     assert draft["metadata"]["kubernetesVersion"] == "v1.34"

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from conftest import NODE_BIN, ROOT, Stack
 
+from aks_platform import yaml_text
 from aks_platform.environments import environment_files
 
 HCL2JSON = ROOT / "aks_platform" / "node" / "hcl2json.cjs"
@@ -100,8 +100,8 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
             # cdktf writes multi-line strings as heredocs, which end in one more line break: compare
             # the YAML they hold.
             hcl_values = _hcl_resource(document, "helm_release", name).get("values", [])
-            assert [yaml.safe_load(v) for v in hcl_values] == [
-                yaml.safe_load(v) for v in resource.get("values", [])
+            assert [yaml_text.load(v) for v in hcl_values] == [
+                yaml_text.load(v) for v in resource.get("values", [])
             ]
             compared += 1
     assert compared >= 20

@@ -12,7 +12,6 @@ import copy
 from typing import Any
 
 import pytest
-import yaml
 from conftest import Stack, resources, synth_environment
 from schemas import (
     REFERENCE_SKIP,
@@ -23,7 +22,7 @@ from schemas import (
     unknown_values,
 )
 
-from aks_platform import manifests
+from aks_platform import manifests, yaml_text
 from aks_platform.versions import load_table, parse_version
 
 pytestmark = pytest.mark.skipif(not reference_available(), reason=REFERENCE_SKIP)
@@ -44,7 +43,7 @@ def applied_objects(workloads: Stack) -> list[Manifest]:
         objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": dict(body["metadata"])})
     for body in resources(workloads, "helm_release").values():
         for values in body.get("values", []):
-            objects.extend(yaml.safe_load(values).get("objects", []))
+            objects.extend(yaml_text.load(values).get("objects", []))
     return objects
 
 
@@ -137,7 +136,7 @@ def test_dra_driver_values_are_the_charts_own() -> None:
         ),
     )
     release = resources(stack, "helm_release")["nvidia_dra_driver"]
-    ours = yaml.safe_load(release["values"][0])
+    ours = yaml_text.load(release["values"][0])
     chart = chart_values(f"nvidia-dra-driver-gpu-{release['version']}-values.yaml")
     assert unknown_values(ours, chart) == []
     # The guard against running beside the device plugin is never switched off.
@@ -162,4 +161,4 @@ def test_kueue_chart_gets_no_values_it_lacks(dev_workloads: Stack, prod_workload
         release = resources(stack, "helm_release")["kueue"]
         chart = chart_values(f"kueue-{release['version']}-values.yaml")
         for values in release.get("values", []):
-            assert unknown_values(yaml.safe_load(values), chart) == []
+            assert unknown_values(yaml_text.load(values), chart) == []

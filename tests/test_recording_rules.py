@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT, Stack, resources
 
+from aks_platform import yaml_text
 from aks_platform.recording_rules import RULES_FILE
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "azure-monitor-recording-rules.yaml"
@@ -28,8 +29,8 @@ def test_project_copy_matches_reference() -> None:
             "compare with our copy): CI always has it, a clone alone does not "
             "(README: 'Tests that need the reference data')"
         )
-    ours = yaml.safe_load(RULES_FILE.read_text())
-    reference = yaml.safe_load(REFERENCE.read_text())
+    ours = yaml_text.load(RULES_FILE.read_text())
+    reference = yaml_text.load(REFERENCE.read_text())
     assert ours == reference
 
 
@@ -57,7 +58,7 @@ def test_rule_group_names_and_settings(dev_stack: Stack) -> None:
 
 def test_rules_follow_the_data_file_in_order(dev_stack: Stack) -> None:
     groups = _groups_by_name(dev_stack)
-    expected = yaml.safe_load(RULES_FILE.read_text())["groups"]
+    expected = yaml_text.load(RULES_FILE.read_text())["groups"]
     for reference_group in expected:
         synthesized = groups[f"{reference_group['name']}-{CLUSTER}"]["rule"]
         assert [rule["record"] for rule in synthesized] == [

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import yaml
 from conftest import Stack, resources, synth_environment
+
+from aks_platform import yaml_text
 
 REMOTE = "data.terraform_remote_state.cross-stack-reference-input-ai-conformant-aks-{env}.outputs."
 
@@ -119,7 +120,7 @@ def test_inference_routing(dev_workloads: Stack) -> None:
 
 
 def _queue_objects(stack: Stack) -> dict[tuple[str, str], dict]:
-    values = yaml.safe_load(resources(stack, "helm_release")["kueue_queues"]["values"][0])
+    values = yaml_text.load(resources(stack, "helm_release")["kueue_queues"]["values"][0])
     return {(item["kind"], item["metadata"]["name"]): item for item in values["objects"]}
 
 
