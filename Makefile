@@ -31,7 +31,7 @@ export CDKTF_ENV := $(ENV)
 # The cdktf CLI's spinner is noise in logs: it is off where there is no terminal.
 export CI ?= $(if $(shell test -t 1 && echo tty),,true)
 
-.PHONY: help install synth review test lint scan bench conformance deploy diff destroy clean \
+.PHONY: help install synth review test test-standard-import lint scan bench conformance deploy diff destroy clean \
 	refresh-versions new-env schema
 
 help: ## List the targets
@@ -72,6 +72,9 @@ test: install ## ruff, the settings check (prints version warnings), then the te
 	ruff check .
 	python main.py --check
 	pytest
+
+test-standard-import: install ## Every environment synthesized with the fast and the standard provider import: same bytes (CI runs it)
+	pytest --standard-import -m standard_import
 
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
 	python -m aks_platform.security_scan $(OUT)

@@ -1,9 +1,10 @@
 """The suite's slow, independent checks, started when the session starts and run beside it.
 
-Each job is a fresh process the tests need once: the app synthesized by `make synth`, by the cdktf
-CLI and with the standard (slow) provider import, and one checkov run over the synthesized stacks.
-They start before the first test, on their own threads, so they use the second core while the
-in-process tests run on the first; the tests that read their results are ordered last and wait.
+Each job is a fresh process the tests need once: `make synth`, one checkov run over what it wrote,
+the cdktf CLI's synth, `make review`, and (only with --standard-import) the app with the standard
+provider import. They start before the first test, on one thread, so they use the second core
+while the in-process tests run on the first; the tests that read their results are ordered last
+and wait.
 Every check keeps its own assertions in its own test module; this only shares and schedules the
 work.
 """
@@ -72,22 +73,30 @@ class Jobs:
     def add(self, name: str, function: Callable[[], Any], after: str | None = None) -> None:
         self.jobs[name] = Job(name, function, after)
 
-    def start(self) -> None:
-        """Lanes: each job that waits for none starts a thread, which then runs what waits for it."""
+    def start(self, wanted: set[str] | None = None) -> None:
+        """Lanes: each job that waits for none starts a thread, which then runs what waits for it.
+
+        With `wanted`, only those jobs run (a lane passes over the others); `get` on one of the
+        others fails at once."""
         self.started = True
+        for job in self.jobs.values():
+            if wanted is not None and job.name not in wanted:
+                job.error = RuntimeError(f"background job {job.name!r} was not started in this run")
+                job.done.set()
         for job in self.jobs.values():
             if job.after is None:
                 threading.Thread(target=self._lane, args=(job,), daemon=True).start()
 
     def _lane(self, job: Job) -> None:
-        started = time.perf_counter()
-        try:
-            job.result = job.run()
-        except BaseException as error:
-            job.error = error
-        finally:
-            job.seconds = time.perf_counter() - started
-            job.done.set()
+        if not job.done.is_set():
+            started = time.perf_counter()
+            try:
+                job.result = job.run()
+            except BaseException as error:
+                job.error = error
+            finally:
+                job.seconds = time.perf_counter() - started
+                job.done.set()
         for follower in self.jobs.values():
             if follower.after == job.name:
                 self._lane(follower)
@@ -102,7 +111,7 @@ class Jobs:
         return job.result
 
     def timings(self) -> str:
-        done = [job for job in self.jobs.values() if job.done.is_set()]
+        done = [job for job in self.jobs.values() if job.done.is_set() and job.seconds]
         return ", ".join(f"{job.name} {job.seconds:.1f} s" for job in done)
 
     def cleanup(self) -> None:

@@ -134,6 +134,12 @@ def only(stack: Stack, resource_type: str) -> dict[str, Any]:
 JOBS = background.Jobs()
 PROXY: background.ConnectionRecorder | None = None
 SUBPROCESS_MARK = "subprocess"
+STANDARD_IMPORT_MARK = "standard_import"
+STANDARD_IMPORT_OPTION = "--standard-import"
+STANDARD_IMPORT_SKIP = (
+    "the standard-import comparison runs in `make test-standard-import` (alone about 1.7x the "
+    "import baseline, more than the rest of the suite); CI runs it after `make test` (README: Performance)"
+)
 
 
 def _register_jobs() -> None:
@@ -145,7 +151,8 @@ def _register_jobs() -> None:
     proxies = {name: PROXY.url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
     checkov_env = {**proxies, "NO_PROXY": "", "no_proxy": "", "XDG_CACHE_HOME": str(folder / "checkov-cache")}
     standard_import = {provider_loader.DISABLE_VARIABLE: "0"}
-    # The standard import alone takes most of the suite's time: it gets a lane of its own.
+    # Only with --standard-import (make test-standard-import): alone it costs more than the whole
+    # rest of the suite, on a lane of its own.
     JOBS.add("standard", lambda: background.app_synth(folder, "standard", standard_import))
     JOBS.add("make-synth", lambda: background.make_synth(folder))
     JOBS.add("checkov", lambda: background.checkov_scan(JOBS, checkov_env), after="make-synth")
@@ -159,24 +166,54 @@ def _runs_the_whole_suite(config: pytest.Config) -> bool:
     return not narrowed and [Path(arg).resolve() for arg in config.args] == [ROOT / "tests"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        STANDARD_IMPORT_OPTION,
+        action="store_true",
+        help="also synthesize with the standard provider import and compare (make test-standard-import)",
+    )
+
+
+def _wanted_jobs(config: pytest.Config, waiting: list[pytest.Item] | None = None) -> set[str]:
+    """The jobs this run needs: the standard-import job only on request, and for a run of the
+    standard-import comparison alone, nothing but the two synths it compares."""
+    standard = config.getoption(STANDARD_IMPORT_OPTION)
+    if waiting and all(item.get_closest_marker(STANDARD_IMPORT_MARK) for item in waiting):
+        return {"standard", "make-synth"}
+    names = set(JOBS.jobs)
+    return names if standard else names - {"standard"}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """A whole-suite run starts the jobs before collection, which gains the second core a second
     or two; a narrowed run starts them after collection, and only if a test needs them."""
     if _runs_the_whole_suite(config):
         _register_jobs()
-        JOBS.start()
+        JOBS.start(_wanted_jobs(config))
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected what will not run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that wait for a background job run last; the jobs start now if any such test runs."""
-    waiting = [item for item in items if item.get_closest_marker(SUBPROCESS_MARK)]
+    """Tests that wait for a background job run last; the jobs start now if any such test runs.
+
+    The standard-import comparison is skipped unless --standard-import asks for it."""
+    if not config.getoption(STANDARD_IMPORT_OPTION):
+        skip = pytest.mark.skip(reason=STANDARD_IMPORT_SKIP)
+        for item in items:
+            if item.get_closest_marker(STANDARD_IMPORT_MARK):
+                item.add_marker(skip)
+    waiting = [
+        item
+        for item in items
+        if item.get_closest_marker(SUBPROCESS_MARK)
+        and (config.getoption(STANDARD_IMPORT_OPTION) or not item.get_closest_marker(STANDARD_IMPORT_MARK))
+    ]
     if not waiting:
         return
-    items[:] = [item for item in items if not item.get_closest_marker(SUBPROCESS_MARK)] + waiting
+    items[:] = [item for item in items if item not in waiting] + waiting
     if not JOBS.started:
         _register_jobs()
-        JOBS.start()
+        JOBS.start(_wanted_jobs(config, waiting))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -23,30 +23,12 @@ AZAPI_ATTRIBUTES = ("type", "resource_id", "action", "method", "body")
 
 
 @pytest.fixture(scope="module")
-def hcl_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Every stack's HCL as `make review` writes it, parsed by HashiCorp's parser.
-
-    In-process: after app.synth() has resolved the cross-stack references, each stack renders
-    its HCL (what cdktf's synthesizer writes to cdk.tf when SYNTH_HCL_OUTPUT is set; the
-    `make review` test below runs that path itself)."""
-    from cdktf import App
-
-    from aks_platform.environments import load_environments
-    from aks_platform.stacks import build_stacks
-
-    folder = tmp_path_factory.mktemp("review")
-    app = App(outdir=str(folder / "json"))
-    built = build_stacks(app, load_environments())
-    app.synth()
-    files = []
-    for environment in built.values():
-        for stack in (environment.cluster, environment.workloads):
-            assert stack is not None
-            path = folder / stack.node.id / "cdk.tf"
-            path.parent.mkdir()
-            path.write_text(stack.to_hcl_terraform()["hcl"])
-            files.append(path)
-    assert len(files) == 2 * len(built)
+def hcl_stacks(jobs) -> dict[str, dict[str, Any]]:
+    """Every stack's HCL that `make review` wrote (the background job), parsed by HashiCorp's parser."""
+    run = jobs.get("review")
+    assert run["process"].returncode == 0, run["process"].stderr
+    files = sorted((run["out"] / "stacks").glob("*/cdk.tf"))
+    assert len(files) == 2 * len(environment_files())
     parsed = subprocess.run(
         [str(NODE_BIN / "node"), str(HCL2JSON), *map(str, files)],
         cwd=ROOT,
@@ -81,6 +63,7 @@ def _pairs(stacks: dict[str, tuple[Stack, Stack | None]]) -> list[tuple[str, Sta
     return pairs
 
 
+@pytest.mark.subprocess
 def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> None:
     compared = 0
     for stack_name, stack in _pairs({"dev": dev_stacks, "prod": prod_stacks}):
@@ -107,6 +90,7 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
     assert compared >= 20
 
 
+@pytest.mark.subprocess
 def test_lists_stay_lists_and_quoted_numbers_stay_strings(hcl_stacks) -> None:
     document = hcl_stacks["ai-conformant-aks-dev-workloads"]
     manifest = _hcl_resource(document, "kubernetes_manifest", "kaito_workspace")["manifest"]
