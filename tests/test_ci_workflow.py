@@ -36,9 +36,22 @@ def test_the_schema_check_can_fail() -> None:
 
 
 def test_workflow_runs_the_readme_test_command_like_ci() -> None:
-    steps = load_workflow()["jobs"]["test"]["steps"]
-    commands = "\n".join(step.get("run", "") for step in steps)
+    jobs = load_workflow()["jobs"]
+    commands = "\n".join(step.get("run", "") for step in jobs["test"]["steps"])
     ci_run = (ROOT / ".ci" / "run").read_text()
     assert "make test" in commands and "make test" in ci_run
     assert "prometheus" in commands and "prometheus" in ci_run
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_workflow_runs_every_make_target_that_ci_runs() -> None:
+    """.ci/run also runs the standard-import comparison that `make test` leaves out: so must the
+    workflow (in a job of its own, beside the test job)."""
+    runs = [step.get("run", "") for job in load_workflow()["jobs"].values() for step in job["steps"]]
+    lines = [line.strip() for run in runs for line in run.splitlines()]
+    workflow_targets = {line for line in lines if line.startswith("make ")}
+    ci_targets = {
+        line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("make ")
+    }
+    assert ci_targets == {"make test", "make test-standard-import"}
+    assert ci_targets <= workflow_targets
