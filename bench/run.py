@@ -164,6 +164,10 @@ def main(argv: list[str]) -> int:
         if not args.skip_full_suite:
             # What every change and every CI run pays: ruff, the settings check and the whole suite.
             commands.append(Command("make test", ["make", "--no-print-directory", "test"]))
+            # What CI runs after it: the comparison with the standard provider import.
+            commands.append(
+                Command("make test-standard-import", ["make", "--no-print-directory", "test-standard-import"])
+            )
         for count in SCALE_ENVIRONMENTS:
             folder = scratch / f"environments-{count}"
             write_environments(folder, count)
