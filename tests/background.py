@@ -37,10 +37,18 @@ MAKE = ["make", "--no-print-directory", "-o", ".venv/.synced", "-o", "node_modul
 class Job:
     name: str
     run: Callable[[], Any]
+    # `after`: the job it follows on its lane (scheduling); `needs`: jobs whose results it reads.
     after: str | None = None
+    needs: tuple[str, ...] = ()
+    # Started once collection is done (Jobs.release): collection is the busiest part of the
+    # in-process lane, and the job would only slow it down.
+    deferred: bool = False
+    launched: bool = False
+    left_out: bool = False
     result: Any = None
     error: BaseException | None = None
     seconds: float = 0.0
+    began: float = 0.0
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -69,9 +77,20 @@ class Jobs:
         self.folder = Path(tempfile.mkdtemp(prefix="aks-suite-"))
         self.jobs: dict[str, Job] = {}
         self.started = False
+        self._lock = threading.Lock()
+        self.created = time.perf_counter()
+        self.released: float | None = None
 
-    def add(self, name: str, function: Callable[[], Any], after: str | None = None) -> None:
-        self.jobs[name] = Job(name, function, after)
+    def add(
+        self,
+        name: str,
+        function: Callable[[], Any],
+        after: str | None = None,
+        *,
+        needs: tuple[str, ...] = (),
+        deferred: bool = False,
+    ) -> None:
+        self.jobs[name] = Job(name, function, after, needs, deferred)
 
     def start(self, wanted: set[str] | None = None) -> None:
         """Lanes: each job that waits for none starts a thread, which then runs what waits for it.
@@ -79,17 +98,44 @@ class Jobs:
         With `wanted`, only those jobs run (a lane passes over the others); `get` on one of the
         others fails at once."""
         self.started = True
+        if wanted is not None:
+            wanted = wanted | {need for name in wanted for need in self.jobs[name].needs}
         for job in self.jobs.values():
             if wanted is not None and job.name not in wanted:
+                job.left_out = True
                 job.error = RuntimeError(f"background job {job.name!r} was not started in this run")
                 job.done.set()
-        for job in self.jobs.values():
-            if job.after is None:
-                threading.Thread(target=self._lane, args=(job,), daemon=True).start()
+        self._launch(deferred=False)
+
+    def _lane_root(self, job: Job) -> Job:
+        while job.after is not None:
+            job = self.jobs[job.after]
+        return job
+
+    def will_run(self, name: str) -> bool:
+        """Whether the job runs (or ran) in this session rather than being left out."""
+        job = self.jobs.get(name)
+        return job is not None and not job.left_out
+
+    def release(self) -> None:
+        """Start the deferred lanes (once); the suite calls it when collection is done."""
+        if self.released is None:
+            self.released = time.perf_counter() - self.created
+        self._launch(deferred=True)
+
+    def _launch(self, *, deferred: bool) -> None:
+        with self._lock:
+            lanes = [job for job in self.jobs.values() if job.after is None and job.deferred == deferred]
+            lanes = [job for job in lanes if not job.launched]
+            for job in lanes:
+                job.launched = True
+        for job in lanes:
+            threading.Thread(target=self._lane, args=(job,), daemon=True).start()
 
     def _lane(self, job: Job) -> None:
         if not job.done.is_set():
             started = time.perf_counter()
+            job.began = started - self.created
             try:
                 job.result = job.run()
             except BaseException as error:
@@ -105,6 +151,8 @@ class Jobs:
         if not self.started:
             self.start()
         job = self.jobs[name]
+        if self._lane_root(job).deferred:
+            self.release()  # a deferred job asked for before its time must not wait forever
         job.done.wait()
         if job.error is not None:
             raise job.error
@@ -112,7 +160,13 @@ class Jobs:
 
     def timings(self) -> str:
         done = [job for job in self.jobs.values() if job.done.is_set() and job.seconds]
-        return ", ".join(f"{job.name} {job.seconds:.1f} s" for job in done)
+        lines = [
+            f"{job.name} {job.seconds:.1f} s (at {job.began:.1f}-{job.began + job.seconds:.1f} s)"
+            for job in done
+        ]
+        if self.released is not None:
+            lines.append(f"deferred jobs started at {self.released:.1f} s")
+        return ", ".join(lines)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -6,6 +6,7 @@ synthesized JSON per environment instead of building stacks per test.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ import pytest
 
 from aks_platform import provider_loader
 from aks_platform.environments import load_environments
+from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.settings import EnvironmentSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,14 +83,29 @@ def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
     return synth_environment(environment, **changes)[0]
 
 
+def committed_stacks(environment: str) -> tuple[Stack, Stack | None]:
+    """Both stacks of an environment file as committed: what the `make synth` job wrote when this
+    run started it anyway (a whole-suite run: one synth fewer in this process), else synthesized
+    here."""
+    if not (JOBS.started and JOBS.will_run("make-synth")):
+        return synth_environment(environment)
+    run = JOBS.get("make-synth")
+    assert run["process"].returncode == 0, run["process"].stdout + run["process"].stderr
+    files = run["files"]
+    cluster_name = f"stacks/{STACK_PREFIX}-{environment}/cdk.tf.json"
+    workloads_name = f"stacks/{STACK_PREFIX}-{environment}{WORKLOADS_SUFFIX}/cdk.tf.json"
+    workloads = json.loads(files[workloads_name]) if workloads_name in files else None
+    return _without_metadata(json.loads(files[cluster_name])), _without_metadata(workloads)
+
+
 @pytest.fixture(scope="session")
 def dev_stacks() -> tuple[Stack, Stack | None]:
-    return synth_environment("dev")
+    return committed_stacks("dev")
 
 
 @pytest.fixture(scope="session")
 def prod_stacks() -> tuple[Stack, Stack | None]:
-    return synth_environment("prod")
+    return committed_stacks("prod")
 
 
 @pytest.fixture(scope="session")
@@ -155,9 +172,10 @@ def _register_jobs() -> None:
     # rest of the suite, on a lane of its own.
     JOBS.add("standard", lambda: background.app_synth(folder, "standard", standard_import))
     JOBS.add("make-synth", lambda: background.make_synth(folder))
-    JOBS.add("checkov", lambda: background.checkov_scan(JOBS, checkov_env), after="make-synth")
+    scan = functools.partial(background.checkov_scan, JOBS, checkov_env)
+    JOBS.add("checkov", scan, after="make-synth", needs=("make-synth",))
     JOBS.add("cli", lambda: background.cli_synth(folder), after="checkov")
-    JOBS.add("review", lambda: background.make_review(folder), after="cli")
+    JOBS.add("review", lambda: background.make_review(folder), deferred=True)
 
 
 def _runs_the_whole_suite(config: pytest.Config) -> bool:
@@ -175,13 +193,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _wanted_jobs(config: pytest.Config, waiting: list[pytest.Item] | None = None) -> set[str]:
-    """The jobs this run needs: the standard-import job only on request, and for a run of the
-    standard-import comparison alone, nothing but the two synths it compares."""
-    standard = config.getoption(STANDARD_IMPORT_OPTION)
-    if waiting and all(item.get_closest_marker(STANDARD_IMPORT_MARK) for item in waiting):
-        return {"standard", "make-synth"}
-    names = set(JOBS.jobs)
-    return names if standard else names - {"standard"}
+    """The jobs this run needs. A whole-suite run (before collection): all of them, the
+    standard-import job only on request. A narrowed run: the jobs its tests name in
+    `@pytest.mark.subprocess(<job>, ...)`; Jobs.start adds the jobs those wait for."""
+    if waiting is None:
+        names = set(JOBS.jobs)
+        return names if config.getoption(STANDARD_IMPORT_OPTION) else names - {"standard"}
+    wanted = {name for item in waiting for name in item.get_closest_marker(SUBPROCESS_MARK).args}
+    unknown = wanted - set(JOBS.jobs)
+    if unknown:
+        raise pytest.UsageError(f"unknown background jobs {sorted(unknown)}; known: {sorted(JOBS.jobs)}")
+    return wanted
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -213,7 +235,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for item in items if item not in waiting] + waiting
     if not JOBS.started:
         _register_jobs()
-        JOBS.start(_wanted_jobs(config, waiting))
+        wanted = _wanted_jobs(config, waiting)
+        if wanted:
+            JOBS.start(wanted)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collection is done: start the deferred jobs."""
+    if JOBS.started:
+        JOBS.release()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -8,7 +8,7 @@ import pytest
 from conftest import NODE_BIN
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("cli")
 def test_cdktf_synth_writes_every_stack(jobs) -> None:
     """`cdktf synth` (a background job, with CDKTF_ENV empty as `make synth` runs it)."""
     if not (NODE_BIN / "cdktf").exists():

@@ -22,7 +22,7 @@ def _files(jobs, name: str) -> dict[str, bytes]:
     return run["files"]
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("make-synth", "cli")
 def test_two_synths_are_byte_identical_and_portable(jobs) -> None:
     """`make synth` and `cdktf synth` (background jobs, separate processes at different times and
     into different folders) write the same bytes, and nothing in them names a path, host or time."""

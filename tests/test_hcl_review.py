@@ -41,7 +41,7 @@ def hcl_stacks(jobs) -> dict[str, dict[str, Any]]:
     return {Path(name).parent.name: document for name, document in json.loads(parsed.stdout).items()}
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("review")
 def test_make_review_writes_hcl_only(jobs) -> None:
     """The target itself (a background job): HCL for every stack into REVIEW_OUT, no JSON beside it."""
     run = jobs.get("review")
@@ -63,7 +63,7 @@ def _pairs(stacks: dict[str, tuple[Stack, Stack | None]]) -> list[tuple[str, Sta
     return pairs
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("review")
 def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> None:
     compared = 0
     for stack_name, stack in _pairs({"dev": dev_stacks, "prod": prod_stacks}):
@@ -90,7 +90,7 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
     assert compared >= 20
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("review")
 def test_lists_stay_lists_and_quoted_numbers_stay_strings(hcl_stacks) -> None:
     document = hcl_stacks["ai-conformant-aks-dev-workloads"]
     manifest = _hcl_resource(document, "kubernetes_manifest", "kaito_workspace")["manifest"]

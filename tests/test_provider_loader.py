@@ -55,7 +55,7 @@ def make_package(root: Path, name: str, init: str, submodules: tuple[str, ...] =
     return package
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("make-synth", "standard")
 @pytest.mark.standard_import
 def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
     """`make synth` (fast import) against main.py run with the standard import (background jobs).
@@ -73,7 +73,7 @@ def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
         assert fast[name] == standard[name], f"{name} differs between fast and standard import"
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("make-synth")
 def test_make_synth_runs_with_both_halves_of_the_fast_import(jobs) -> None:
     """On the pinned packages neither half falls back: no warning from the Python import hook,
     none from the Node preload (the jsii kernel forwards Node's stderr)."""

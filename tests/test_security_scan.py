@@ -21,7 +21,7 @@ def scans(jobs):
     return jobs.get("checkov")
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("checkov")
 def test_the_scan_makes_no_network_call(scans, proxy) -> None:
     assert proxy.connections == 0
 
@@ -40,7 +40,7 @@ def test_the_connection_recorder_sees_a_call() -> None:
     assert recorder.connections == 1
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("checkov")
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_finding_outside_the_baseline(scans, stack: str) -> None:
     failed, passed = scans[stack]
@@ -51,7 +51,7 @@ def test_no_finding_outside_the_baseline(scans, stack: str) -> None:
     assert result.new == (), f"new checkov findings in {stack}: {result.new}"
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("checkov")
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_stale_exception(scans, stack: str) -> None:
     failed, passed = scans[stack]
@@ -78,7 +78,7 @@ def test_dev_exceptions_are_all_parity_with_main_tf() -> None:
     assert all(entry.reason.startswith("parity with main.tf") for entry in baseline)
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("checkov")
 def test_prod_hardening_turns_dev_findings_off(scans) -> None:
     """Everything dev accepts for parity, prod fixes, except the one reasoned exception."""
     prod_failed, _ = scans["prod"]

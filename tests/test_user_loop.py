@@ -161,7 +161,7 @@ def test_every_help_line_names_a_target_that_exists() -> None:
         )
 
 
-@pytest.mark.subprocess
+@pytest.mark.subprocess("make-synth")
 def test_synth_replaces_the_whole_output_folder(jobs) -> None:
     """make synth writes every environment and leaves nothing stale or stray (no cdk.tf beside JSON).
 
