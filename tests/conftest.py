@@ -154,7 +154,7 @@ SUBPROCESS_MARK = "subprocess"
 STANDARD_IMPORT_MARK = "standard_import"
 STANDARD_IMPORT_OPTION = "--standard-import"
 STANDARD_IMPORT_SKIP = (
-    "the standard-import comparison runs in `make test-standard-import` (alone about 1.7x the "
+    "the standard-import comparison runs in `make test-standard-import` (alone about 1.6x the "
     "import baseline, more than the rest of the suite); CI runs it after `make test` (README: Performance)"
 )
 

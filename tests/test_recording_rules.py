@@ -17,6 +17,14 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "azure-monitor-recording-rule
 CLUSTER = "aks-ai-conformant-dev-centralus"
 
 
+REFERENCE_SKIP = (
+    "needs ../shared/reference/azure-monitor-recording-rules.yaml (Azure's default rules, to "
+    "compare with our copy): CI always has it, a clone alone does not "
+    "(README: 'Tests that need the reference data')"
+)
+PROMTOOL_SKIP = "promtool not installed (Debian package `prometheus`; .ci/run installs it)"
+
+
 def _groups_by_name(stack: Stack) -> dict[str, dict]:
     groups = resources(stack, "azurerm_monitor_alert_prometheus_rule_group")
     return {group["name"]: group for group in groups.values()}
@@ -24,11 +32,7 @@ def _groups_by_name(stack: Stack) -> dict[str, dict]:
 
 def test_project_copy_matches_reference() -> None:
     if not REFERENCE.exists():
-        pytest.skip(
-            "needs ../shared/reference/azure-monitor-recording-rules.yaml (Azure's default rules, to "
-            "compare with our copy): CI always has it, a clone alone does not "
-            "(README: 'Tests that need the reference data')"
-        )
+        pytest.skip(REFERENCE_SKIP)
     ours = yaml_text.load(RULES_FILE.read_text())
     reference = yaml_text.load(REFERENCE.read_text())
     assert ours == reference
@@ -92,7 +96,7 @@ def _as_prometheus_rule_file(stack: Stack) -> dict:
 def test_promtool_accepts_synthesized_rules(dev_stack: Stack, tmp_path: Path) -> None:
     promtool = shutil.which("promtool")
     if promtool is None:
-        pytest.skip("promtool not installed (Debian package `prometheus`; .ci/run installs it)")
+        pytest.skip(PROMTOOL_SKIP)
     rule_file = tmp_path / "rules.yaml"
     rule_file.write_text(yaml.safe_dump(_as_prometheus_rule_file(dev_stack), sort_keys=False))
     result = subprocess.run(

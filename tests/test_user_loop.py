@@ -228,3 +228,27 @@ def test_make_new_env_says_what_it_needs() -> None:
 def test_new_env_refuses_a_bad_name(capsys) -> None:
     assert new_env.main(["Bad_Name", "dev"]) == 2
     assert "NAME=Bad_Name" in capsys.readouterr().err
+
+
+def test_the_readme_explains_every_skip_reason() -> None:
+    """Each reason a test may skip with starts with a phrase the README's skip section explains."""
+    import test_conformance
+    import test_recording_rules
+    from conftest import STANDARD_IMPORT_SKIP
+    from schemas import REFERENCE_SKIP
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Tests that skip, and why", 1)[1].split("\n#", 1)[0]
+    reasons = {
+        "needs ../shared/reference/": [
+            REFERENCE_SKIP,
+            test_conformance.SKIP,
+            test_recording_rules.REFERENCE_SKIP,
+        ],
+        "promtool not installed": [test_recording_rules.PROMTOOL_SKIP],
+        "the standard-import comparison runs in `make test-standard-import`": [STANDARD_IMPORT_SKIP],
+    }
+    for phrase, texts in reasons.items():
+        assert phrase in section, f"README's skip section does not explain {phrase!r}"
+        for text in texts:
+            assert text.startswith(phrase), text
