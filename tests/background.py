@@ -2,9 +2,9 @@
 
 Each job is a fresh process the tests need once: `make synth`, one checkov run over what it wrote,
 the cdktf CLI's synth, `make review`, and (only with --standard-import) the app with the standard
-provider import. They start before the first test, on one thread, so they use the second core
-while the in-process tests run on the first; the tests that read their results are ordered last
-and wait.
+provider import. They run on background threads (lanes), from before collection or, for
+`make review`, from its end, so they use the second core while the in-process tests run on the
+first; the tests that read their results are ordered last and wait.
 Every check keeps its own assertions in its own test module; this only shares and schedules the
 work.
 """
@@ -164,7 +164,7 @@ class Jobs:
             f"{job.name} {job.seconds:.1f} s (at {job.began:.1f}-{job.began + job.seconds:.1f} s)"
             for job in done
         ]
-        if self.released is not None:
+        if self.released is not None and any(job.deferred for job in done):
             lines.append(f"deferred jobs started at {self.released:.1f} s")
         return ", ".join(lines)
 
