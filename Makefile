@@ -35,7 +35,7 @@ export CI ?= $(if $(shell test -t 1 && echo tty),,true)
 	refresh-versions new-env schema
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-21s %s\n", $$1, $$2}'
 
 $(PIPENV):
 	@echo "Installing pipenv $(PIPENV_VERSION) into .tools/ ..."
@@ -54,17 +54,20 @@ node_modules/.synced: package-lock.json
 
 install: .venv/.synced node_modules/.synced ## Install the pinned Python and Node toolchains into the project
 
-synth: install ## Validate settings, then write every environment's stacks to cdktf.out/ (replaced whole)
-	python main.py --check
-	rm -rf $(OUT)
-	CDKTF_ENV= CDKTF_OUTDIR=$(OUT) python main.py
+# synth and review write into <folder>.next and replace the folder only when that succeeded: bad
+# settings (main.py validates every environment before it builds anything) or a failed synth leave
+# the previous output as it was.
+synth: install ## Validate settings, then write every environment's stacks to cdktf.out/ (replaced whole, on success)
+	@rm -rf $(OUT).next
+	CDKTF_ENV= CDKTF_OUTDIR=$(OUT).next python main.py
+	@rm -rf $(OUT) && mv $(OUT).next $(OUT)
 	@echo "Terraform JSON written to:"
 	@ls -1 $(OUT)/stacks/*/cdk.tf.json | sed 's/^/  /'
 
 review: install ## The same stacks as HCL in review.out/ (to read; deploy never reads it)
-	python main.py --check
-	rm -rf $(REVIEW_OUT)
-	CDKTF_ENV= CDKTF_OUTDIR=$(REVIEW_OUT) SYNTH_HCL_OUTPUT=true python main.py
+	@rm -rf $(REVIEW_OUT).next
+	CDKTF_ENV= CDKTF_OUTDIR=$(REVIEW_OUT).next SYNTH_HCL_OUTPUT=true python main.py
+	@rm -rf $(REVIEW_OUT) && mv $(REVIEW_OUT).next $(REVIEW_OUT)
 	@echo "HCL written to:"
 	@ls -1 $(REVIEW_OUT)/stacks/*/cdk.tf | sed 's/^/  /'
 
@@ -118,4 +121,4 @@ destroy: install ## Needs ENV: preflight, synth, then destroy both stacks of eac
 	cdktf destroy --skip-synth --output cdktf.out $$(python -m aks_platform.targets stacks $(ENV))
 
 clean: ## Remove synthesized output and reports (keeps installed toolchains)
-	rm -rf cdktf.out review.out conformance
+	rm -rf cdktf.out cdktf.out.next review.out review.out.next conformance

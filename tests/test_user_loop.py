@@ -10,6 +10,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import background
 import pytest
 from background import MAKE
 from conftest import ROOT
@@ -123,6 +124,25 @@ def make(*arguments: str, env: dict[str, str] | None = None) -> subprocess.Compl
         timeout=600,
         check=False,
     )
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(("target", "folder"), [("synth", "OUT"), ("review", "REVIEW_OUT")])
+def test_bad_settings_leave_the_previous_output_as_it_was(target: str, folder: str, tmp_path: Path) -> None:
+    """synth and review write into <folder>.next and replace the folder only on success."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    dev = (ENVIRONMENTS / "dev.toml").read_text()
+    assert 'location = "centralus"' in dev
+    (environments / "dev.toml").write_text(dev.replace('location = "centralus"', 'location = "mars"'))
+    out = tmp_path / "out"
+    (out / "stacks" / "previous").mkdir(parents=True)
+    (out / "stacks" / "previous" / "cdk.tf.json").write_text("{}")
+    result = make(target, f"{folder}={out}", env={"AKS_ENVIRONMENTS_DIR": str(environments)})
+    assert result.returncode != 0
+    assert "location" in result.stderr and "mars" in result.stderr
+    assert background.files_of(out) == {"stacks/previous/cdk.tf.json": b"{}"}
+    assert not (tmp_path / "out.next").exists() or not any((tmp_path / "out.next").rglob("*.json"))
 
 
 @pytest.mark.subprocess
