@@ -61,7 +61,7 @@ def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
     """`make synth` (fast import) against main.py run with the standard import (background jobs).
 
     Runs with --standard-import only (make test-standard-import, which CI runs): alone it takes
-    longer than the rest of the suite."""
+    about as long as the rest of the suite."""
     fast_run, standard_run = jobs.get("make-synth"), jobs.get("standard")
     assert fast_run["process"].returncode == 0, fast_run["process"].stderr
     assert standard_run["process"].returncode == 0, standard_run["process"].stderr
