@@ -27,9 +27,18 @@ TABLE_FILE = "data/aks-versions.toml"
 VERSION_CHANGING_CHANNELS = ("patch", "rapid", "stable")
 
 
-def _unregistered(features: tuple[str, ...], settings: EnvironmentSettings) -> list[str]:
-    """The preview features an API version needs that the environment does not register."""
-    return [name for name in features if name not in settings.preview_features.names]
+def _unregistered_features(
+    features: tuple[str, ...], settings: EnvironmentSettings, who: str, fix: str = ""
+) -> Iterator[Problem]:
+    """A problem when a preview API version's features are not all registered; `who` says what
+    uses that API version, `fix` adds an alternative to registering them."""
+    missing = [name for name in features if name not in settings.preview_features.names]
+    if missing:
+        yield Problem(
+            "preview_features.names",
+            list(settings.preview_features.names),
+            f"{who}needs {', '.join(missing)} registered: add it{fix}",
+        )
 
 
 def version_problems(settings: EnvironmentSettings, table: VersionTable | None = None) -> Iterator[Problem]:
@@ -114,14 +123,12 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                 f"no managedClusters API version in {TABLE_FILE} has gpuProfile.nvidia.{properties[-1]}",
             )
             continue
-        missing = _unregistered(api.needs_features, settings)
-        if missing:
-            yield Problem(
-                "preview_features.names",
-                list(settings.preview_features.names),
-                f"user_pools[{index}] needs agentPools API {api.name} (a preview) for "
-                f"{', '.join(properties)}, and that needs {', '.join(missing)} registered: add it",
-            )
+        yield from _unregistered_features(
+            api.needs_features,
+            settings,
+            f"user_pools[{index}] needs agentPools API {api.name} (a preview) for "
+            f"{', '.join(properties)}, and that ",
+        )
 
     gateway = settings.gateway_api
     known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
@@ -141,14 +148,12 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                 f"{known}",
             )
         else:
-            missing = _unregistered(api.needs_features, settings)
-            if missing:
-                yield Problem(
-                    "preview_features.names",
-                    list(settings.preview_features.names),
-                    f"gateway_api.api_version {gateway.api_version} is a preview and needs "
-                    f"{', '.join(missing)} registered: add it, or use a GA API version",
-                )
+            yield from _unregistered_features(
+                api.needs_features,
+                settings,
+                f"gateway_api.api_version {gateway.api_version} is a preview and ",
+                ", or use a GA API version",
+            )
 
 
 def currency_notices(

@@ -31,6 +31,20 @@ def user_pool(**fields: object) -> str:
     return table("[[user_pools]]", **{"vm_size": "Standard_D4s_v5", **fields})
 
 
+def gpu_pool(**fields: object) -> str:
+    """A tainted A100 pool named gpunp that scales from zero; `fields` add or override keys."""
+    return user_pool(
+        **{
+            "name": "gpunp",
+            "vm_size": "Standard_NC24ads_A100_v4",
+            "taints": ["sku=gpu:NoSchedule"],
+            "min_count": 0,
+            "max_count": 2,
+            **fields,
+        }
+    )
+
+
 def system_pool(**fields: object) -> str:
     return table("[system_pool]", **{"name": "default", "vm_size": "Standard_D2s_v3", **fields})
 
@@ -460,16 +474,7 @@ CASES = [
     ),
     Case(
         "dra-beside-the-device-plugin",
-        VALID
-        + user_pool(
-            name="gpunp",
-            vm_size="Standard_NC24ads_A100_v4",
-            gpu_driver="Install",
-            taints=["sku=gpu:NoSchedule"],
-            min_count=0,
-            max_count=2,
-        )
-        + "[workloads.dra]\nenabled = true\n",
+        VALID + gpu_pool(gpu_driver="Install") + "[workloads.dra]\nenabled = true\n",
         ("workloads.dra.enabled = true", "refuses to run beside it", 'gpu_driver = "None" on the pool'),
     ),
     Case(
@@ -487,30 +492,12 @@ CASES = [
     ),
     Case(
         "mig-strategy-without-managed-gpu",
-        VALID
-        + user_pool(
-            name="gpunp",
-            vm_size="Standard_NC24ads_A100_v4",
-            taints=["sku=gpu:NoSchedule"],
-            gpu_instance="MIG3g",
-            mig_strategy="Single",
-            min_count=0,
-            max_count=2,
-        ),
+        VALID + gpu_pool(gpu_instance="MIG3g", mig_strategy="Single"),
         ('user_pools[0].mig_strategy = "Single"', 'and gpu_management = "Managed"'),
     ),
     Case(
         "managed-gpu-without-driver",
-        VALID
-        + user_pool(
-            name="gpunp",
-            vm_size="Standard_NC24ads_A100_v4",
-            taints=["sku=gpu:NoSchedule"],
-            gpu_driver="None",
-            gpu_management="Managed",
-            min_count=0,
-            max_count=2,
-        ),
+        VALID + gpu_pool(gpu_driver="None", gpu_management="Managed"),
         ('user_pools[0].gpu_management = "Managed"', "needs the driver AKS installs"),
     ),
     Case(
@@ -521,16 +508,7 @@ CASES = [
     Case(
         "mig-strategy-preview-without-feature",
         VALID
-        + user_pool(
-            name="gpunp",
-            vm_size="Standard_NC24ads_A100_v4",
-            taints=["sku=gpu:NoSchedule"],
-            gpu_instance="MIG3g",
-            gpu_management="Managed",
-            mig_strategy="Single",
-            min_count=0,
-            max_count=2,
-        )
+        + gpu_pool(gpu_instance="MIG3g", gpu_management="Managed", mig_strategy="Single")
         + '[preview_features]\nnames = ["ManagedGatewayAPIPreview"]\n',
         ("preview_features.names", "2026-07-02-preview", "ManagedGPUExperiencePreview"),
     ),
