@@ -130,10 +130,11 @@ def kaito_workspace(settings: KaitoWorkspaceSettings) -> Manifest:
 
 
 def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspaceSettings) -> list[Manifest]:
-    """Gateway, canary Service and HTTPRoute in the workspace's namespace."""
+    """The Gateway in its own namespace; the canary Service and HTTPRoute in the workspace's."""
     return render(
         "inference-routing.yaml",
         namespace=workspace.namespace,
+        gateway_namespace=routing.gateway_namespace,
         # KAITO serves a workspace through a Service of the same name.
         workspace=workspace.name,
         port=kaito_facts()["inference_port"],

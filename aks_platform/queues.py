@@ -118,6 +118,16 @@ def _toleration(taint: str) -> dict[str, str]:
     return {"key": key, "operator": "Exists", "effect": effect}
 
 
+def queue_namespaces(settings: EnvironmentSettings) -> set[str]:
+    """The namespaces that get a LocalQueue (whose pods Kueue governs)."""
+    scheduling = settings.workloads.gang_scheduling
+    kaito = settings.workloads.kaito_workspace
+    namespaces = {kaito.namespace} if kaito.enabled else set()
+    if scheduling.batch_pool != NO_BATCH_POOL:
+        namespaces.add(scheduling.batch_namespace)
+    return namespaces
+
+
 def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
     """Sizes the quotas cannot be computed for, and a batch pool that does not exist."""
     scheduling = settings.workloads.gang_scheduling
@@ -125,6 +135,17 @@ def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
         return []
     problems = []
     sizes = load_vm_sizes()
+    routing = settings.workloads.inference_routing
+    queued = queue_namespaces(settings)
+    if routing.enabled and routing.gateway_namespace in queued:
+        problems.append(
+            Problem(
+                "workloads.inference_routing.gateway_namespace",
+                routing.gateway_namespace,
+                "Kueue queues the pods of a namespace with a LocalQueue, and Istio runs the gateway's pods "
+                f"in the Gateway's namespace: use a namespace of its own (not {', '.join(sorted(queued))})",
+            )
+        )
     if scheduling.batch_pool != NO_BATCH_POOL:
         pool = batch_pool(settings)
         if pool is None:

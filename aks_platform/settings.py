@@ -421,6 +421,11 @@ class InferenceRoutingSettings(Settings):
     "A Gateway and an HTTPRoute to the workspace; needs the workspace, Istio and the Gateway API."
     gateway_class: StrictStr = "istio"
     "The Gateway's class (the Istio add-on's is \"istio\")."
+    gateway_namespace: Namespace = "inference-gateway"
+    (
+        "Namespace of the Gateway, created for it; Istio runs the gateway's pods there. Not a namespace "
+        "with a Kueue LocalQueue (the workspace's or the batch namespace), where Kueue would queue them."
+    )
     canary_header: HeaderName = "x-canary"
     "Requests with this header go to the canary backend; the rest are split by weight."
     stable_weight: Weight = 90

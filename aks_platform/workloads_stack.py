@@ -69,6 +69,7 @@ class WorkloadsStack(PinnedStack):
                         workloads.inference_routing, workloads.kaito_workspace
                     ),
                     depends_on=[kaito.workspace],
+                    namespaces=[workloads.inference_routing.gateway_namespace],
                 ),
             )
         if workloads.gang_scheduling.enabled:

@@ -456,6 +456,15 @@ CASES = [
         ('canary_header = "x canary"', "HTTP header name"),
     ),
     Case(
+        "gateway-beside-the-default-queue",
+        VALID + '[workloads.inference_routing]\ngateway_namespace = "smollm2"\n',
+        (
+            'workloads.inference_routing.gateway_namespace = "smollm2"',
+            "a namespace of its own",
+            "batch, smollm2",
+        ),
+    ),
+    Case(
         "kueue-batch-pool-unknown",
         VALID + '[workloads.gang_scheduling]\nbatch_pool = "gpu"\n',
         ('workloads.gang_scheduling.batch_pool = "gpu"', "name one of the user pools (gpunp)", '"none"'),

@@ -108,7 +108,17 @@ def test_inference_routing(dev_workloads: Stack) -> None:
     gateway = _manifest(dev_workloads, "Gateway")
     assert gateway["spec"]["gatewayClassName"] == "istio"
     route = _manifest(dev_workloads, "HTTPRoute")
-    assert route["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"]}]
+    # The Gateway is in a namespace of its own: the route names it, and the listener admits routes
+    # from the route's namespace only (the name label the API server puts on every namespace).
+    assert route["spec"]["parentRefs"] == [
+        {"name": gateway["metadata"]["name"], "namespace": gateway["metadata"]["namespace"]}
+    ]
+    assert gateway["metadata"]["namespace"] != route["metadata"]["namespace"]
+    (listener,) = gateway["spec"]["listeners"]
+    assert listener["allowedRoutes"]["namespaces"] == {
+        "from": "Selector",
+        "selector": {"matchLabels": {"kubernetes.io/metadata.name": route["metadata"]["namespace"]}},
+    }
     header_rule, split_rule = route["spec"]["rules"]
     assert header_rule["matches"][0]["headers"] == [{"name": "x-canary", "value": "true"}]
     assert header_rule["backendRefs"] == [{"name": "smollm2-workspace-canary", "port": 80}]
