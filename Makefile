@@ -96,7 +96,7 @@ new-env: install ## New environment NAME from FROM: its settings file and securi
 	@test -n "$(NAME)" -a -n "$(FROM)" || { echo "make new-env needs NAME=<new environment> FROM=<existing one>"; exit 2; }
 	python -m aks_platform.new_env $(NAME) $(FROM)
 
-schema: install ## environments/schema.json and the README settings table, from the settings model (tested)
+schema: install ## environments/schema.json and the settings table of docs/settings.md, from the settings model (tested)
 	python -m aks_platform.settings_schema
 
 lint: install ## ruff check

@@ -569,7 +569,7 @@ class EnvironmentSettings(Settings):
     container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()
-    'Where Terraform keeps state: `type = "local"` or `"azurerm"` (see Deploying).'
+    'Where Terraform keeps state: `type = "local"` or `"azurerm"` (docs/deploying.md).'
 
     @model_validator(mode="before")
     @classmethod

@@ -155,7 +155,7 @@ STANDARD_IMPORT_MARK = "standard_import"
 STANDARD_IMPORT_OPTION = "--standard-import"
 STANDARD_IMPORT_SKIP = (
     "the standard-import comparison runs in `make test-standard-import` (alone about 1.5-1.65x the "
-    "import baseline, as much as the rest of the suite); CI runs it after `make test` (README: Performance)"
+    "import baseline, as much as the rest of the suite); CI runs it after `make test` (docs/performance.md)"
 )
 
 

@@ -26,7 +26,8 @@ CRDS = REFERENCE / "crds"
 HELM_VALUES = REFERENCE / "helm-values"
 REFERENCE_SKIP = (
     "needs ../shared/reference/ (upstream CRDs, chart values and checklists beside the repository): CI "
-    "always has it, a clone of this repository alone does not (README: 'Tests that need the reference data')"
+    "always has it, a clone of this repository alone does not "
+    "(docs/testing.md: 'Tests that need the reference data')"
 )
 
 Manifest = dict[str, Any]

@@ -89,7 +89,7 @@ def test_istio_service_mesh(dev_stack: Stack) -> None:
 
 
 def test_monitor_metrics_has_empty_allowlists(dev_stack: Stack) -> None:
-    # main.tf's "true"/"false" were not key allowlists; empty means none (see README).
+    # main.tf's "true"/"false" were not key allowlists; empty means none (docs/cluster.md).
     assert only(dev_stack, "azurerm_kubernetes_cluster")["monitor_metrics"] == {}
 
 

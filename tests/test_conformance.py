@@ -15,7 +15,7 @@ from aks_platform import checklists, conformance, yaml_text
 UPSTREAM = REFERENCE / "ai-conformance"
 SKIP = (
     "needs ../shared/reference/ai-conformance (the official checklists; "
-    "README: 'Tests that need the reference data')"
+    "docs/testing.md: 'Tests that need the reference data')"
 )
 
 

@@ -255,15 +255,15 @@ def test_an_unpinned_resource_is_an_error() -> None:
     assert stack.addresses.pinned == {"cluster/cluster": "aks"}
 
 
-def test_the_readme_example_builds_a_cluster_and_a_gpu_pool() -> None:
-    """The README's "Using the constructs in your own stack" example, run as written."""
+def test_the_documented_example_builds_a_cluster_and_a_gpu_pool() -> None:
+    """docs/constructs.md's "Using the constructs in your own stack" example, run as written."""
     import re
 
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"### Using the constructs in your own stack.*?```python\n(.*?)```", readme, re.S)
-    assert found, "the README example is gone"
+    doc = (ROOT / "docs" / "constructs.md").read_text()
+    found = re.search(r"### Using the constructs in your own stack.*?```python\n(.*?)```", doc, re.S)
+    assert found, "the example in docs/constructs.md is gone"
     namespace: dict[str, Any] = {}
-    exec(compile(found.group(1), "README.md", "exec"), namespace)
+    exec(compile(found.group(1), "docs/constructs.md", "exec"), namespace)
     document = json.loads(CdktfTesting.synth(namespace["stack"]))
     (pool,) = document["resource"]["azurerm_kubernetes_cluster_node_pool"].values()
     assert pool["vm_size"] == "Standard_NC24ads_A100_v4" and pool["node_taints"] == ["sku=gpu:NoSchedule"]

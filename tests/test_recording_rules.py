@@ -20,7 +20,7 @@ CLUSTER = "aks-ai-conformant-dev-centralus"
 REFERENCE_SKIP = (
     "needs ../shared/reference/azure-monitor-recording-rules.yaml (Azure's default rules, to "
     "compare with our copy): CI always has it, a clone alone does not "
-    "(README: 'Tests that need the reference data')"
+    "(docs/testing.md: 'Tests that need the reference data')"
 )
 PROMTOOL_SKIP = "promtool not installed (Debian package `prometheus`; .ci/run installs it)"
 

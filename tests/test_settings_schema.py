@@ -13,10 +13,10 @@ import pytest
 from aks_platform.environments import environment_files
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.settings_schema import (
-    README,
     SCHEMA_FILE,
+    SETTINGS_DOC,
+    doc_with_table,
     main,
-    readme_with_table,
     rendered,
     settings_table,
 )
@@ -35,9 +35,9 @@ def test_the_schema_file_is_what_the_model_generates() -> None:
     assert SCHEMA_FILE.read_text() == rendered(), "run make schema and commit environments/schema.json"
 
 
-def test_the_readme_table_is_what_the_model_generates() -> None:
-    readme = README.read_text()
-    assert readme == readme_with_table(readme), "run make schema and commit README.md"
+def test_the_settings_doc_table_is_what_the_model_generates() -> None:
+    doc = SETTINGS_DOC.read_text()
+    assert doc == doc_with_table(doc), "run make schema and commit docs/settings.md"
 
 
 def test_the_table_lists_every_key_with_its_default_and_meaning() -> None:
@@ -51,15 +51,17 @@ def test_the_table_lists_every_key_with_its_default_and_meaning() -> None:
     )
 
 
-def test_the_check_fails_on_a_stale_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    stale = tmp_path / "README.md"
-    stale.write_text(README.read_text().replace("| `prefix` | required |", "| `prefix` | `x` |"))
-    monkeypatch.setattr("aks_platform.settings_schema.README", stale)
+def test_the_check_fails_on_a_stale_settings_doc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    stale = tmp_path / "settings.md"
+    stale.write_text(SETTINGS_DOC.read_text().replace("| `prefix` | required |", "| `prefix` | `x` |"))
+    monkeypatch.setattr("aks_platform.settings_schema.SETTINGS_DOC", stale)
     monkeypatch.setattr("aks_platform.settings_schema.ROOT", tmp_path)
     monkeypatch.setattr("aks_platform.settings_schema.SCHEMA_FILE", tmp_path / "schema.json")
     (tmp_path / "schema.json").write_text(rendered())
     assert main(["--check"]) == 1
-    assert "README.md is out of date" in capsys.readouterr().err
+    assert "settings.md is out of date" in capsys.readouterr().err
 
 
 def test_the_check_fails_on_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

@@ -250,15 +250,15 @@ def test_new_env_refuses_a_bad_name(capsys) -> None:
     assert "NAME=Bad_Name" in capsys.readouterr().err
 
 
-def test_the_readme_explains_every_skip_reason() -> None:
-    """Each reason a test may skip with starts with a phrase the README's skip section explains."""
+def test_the_testing_doc_explains_every_skip_reason() -> None:
+    """Each reason a test may skip with starts with a phrase docs/testing.md's skip section explains."""
     import test_conformance
     import test_recording_rules
     from conftest import STANDARD_IMPORT_SKIP
     from schemas import REFERENCE_SKIP
 
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Tests that skip, and why", 1)[1].split("\n#", 1)[0]
+    doc = (ROOT / "docs" / "testing.md").read_text()
+    section = doc.split("## Tests that skip, and why", 1)[1].split("\n#", 1)[0]
     reasons = {
         "needs ../shared/reference/": [
             REFERENCE_SKIP,
@@ -269,6 +269,6 @@ def test_the_readme_explains_every_skip_reason() -> None:
         "the standard-import comparison runs in `make test-standard-import`": [STANDARD_IMPORT_SKIP],
     }
     for phrase, texts in reasons.items():
-        assert phrase in section, f"README's skip section does not explain {phrase!r}"
+        assert phrase in section, f"docs/testing.md's skip section does not explain {phrase!r}"
         for text in texts:
             assert text.startswith(phrase), text
