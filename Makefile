@@ -32,7 +32,7 @@ export CDKTF_ENV := $(ENV)
 export CI ?= $(if $(shell test -t 1 && echo tty),,true)
 
 .PHONY: help install synth review test test-standard-import lint scan bench conformance deploy diff destroy clean \
-	refresh-versions new-env schema
+	refresh-versions new-env schema check-plan
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-21s %s\n", $$1, $$2}'
@@ -102,18 +102,29 @@ schema: install ## environments/schema.json and the settings table of docs/setti
 lint: install ## ruff check
 	ruff check .
 
-deploy: install ## Needs ENV: preflight, version gate, synth, then both stacks of each ENV (cluster first)
+# deploy and diff plan each stack with terraform in cdktf.out/stacks/<stack>/ (plan.tfplan, and
+# plan.json for `make check-plan`) and refuse a plan that deletes or replaces a protected resource
+# (ALLOW_REPLACE=1 lets it through); deploy then applies that stack with `cdktf deploy`, cluster
+# stack first, so the workloads stack is planned against the cluster it runs on (docs/production.md).
+deploy: install ## Needs ENV: preflight, version gate, synth, then per stack (cluster first) plan, check, cdktf deploy
 	python -m aks_platform.preflight deploy $(ENV)
 	python main.py --check --deploy-gate
 	$(MAKE) --no-print-directory synth
-	cdktf deploy --skip-synth --output cdktf.out $$(python -m aks_platform.targets stacks $(ENV))
+	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
+	  python -m aks_platform.plan_check plan $$stack; \
+	  cdktf deploy --skip-synth --output cdktf.out --ignore-missing-stack-dependencies $(CDKTF_FLAGS) $$stack; \
+	done
 
-diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both stacks of each ENV
+diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both stacks of each ENV, checked
 	python -m aks_platform.preflight diff $(ENV)
 	$(MAKE) --no-print-directory synth
 	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
-	  cdktf diff --skip-synth --output cdktf.out $$stack; \
+	  python -m aks_platform.plan_check plan $$stack; \
 	done
+
+check-plan: install ## Needs PLAN=<terraform show -json output>: refuse deleting or replacing a protected resource
+	@test -n "$(PLAN)" || { echo "make check-plan needs PLAN=<file>: the output of terraform show -json <planfile>"; exit 2; }
+	python -m aks_platform.plan_check check $(PLAN)
 
 destroy: install ## Needs ENV: preflight, synth, then destroy both stacks of each ENV (workloads first)
 	python -m aks_platform.preflight destroy $(ENV)

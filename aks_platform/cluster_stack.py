@@ -15,6 +15,7 @@ from aks_platform.addresses import PinnedStack
 from aks_platform.azure_facts import load_container_insights
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
+from aks_platform.protection import Protection
 from aks_platform.recording_rules import load_recording_rule_groups
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
@@ -169,8 +170,18 @@ class ClusterStack(PinnedStack):
                 ),
             )
 
+        self._protect(settings, insights)
         self._outputs()
         self.pin_check()
+
+    def _protect(self, settings: EnvironmentSettings, insights: ContainerInsights | None) -> None:
+        """The cluster and the workspaces that hold its data (aks_platform/protection.py)."""
+        targets = {"cluster": self.cluster.resource}
+        if self.prometheus is not None:
+            targets["monitor-workspace"] = self.prometheus.workspace
+        if insights is not None:
+            targets["log-analytics-workspace"] = insights.workspace
+        Protection(self, "protection", settings.protection, targets)
 
     def _outputs(self) -> None:
         outputs = {

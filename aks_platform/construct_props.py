@@ -12,6 +12,7 @@ from cdktf import ITerraformDependable
 
 from aks_platform.naming import Naming
 from aks_platform.settings import ClusterSettings, EnvironmentSettings, NodePoolSettings
+from aks_platform.settings_production import ScheduledWindowSettings
 from constructs.aks_cluster import (
     AksClusterProps,
     EntraIdRbacProps,
@@ -20,6 +21,7 @@ from constructs.aks_cluster import (
     MetricsProps,
     NetworkProps,
 )
+from constructs.maintenance import DefaultWindowProps, MaintenanceProps, ScheduledWindowProps
 from constructs.node_pool import NodePoolProps, UpgradeProps
 
 
@@ -88,6 +90,25 @@ def _hardening(cluster: ClusterSettings) -> dict[str, object]:
     }
 
 
+def _scheduled(window: ScheduledWindowSettings | None) -> ScheduledWindowProps | None:
+    return ScheduledWindowProps(**window.model_dump()) if window else None
+
+
+def maintenance_props(settings: EnvironmentSettings) -> MaintenanceProps | None:
+    maintenance = settings.maintenance
+    if maintenance.default is None and maintenance.auto_upgrade is None and maintenance.node_os is None:
+        return None
+    return MaintenanceProps(
+        default=(
+            DefaultWindowProps(maintenance.default.day, maintenance.default.hours)
+            if maintenance.default
+            else None
+        ),
+        auto_upgrade=_scheduled(maintenance.auto_upgrade),
+        node_os=_scheduled(maintenance.node_os),
+    )
+
+
 def aks_cluster_props(
     naming: Naming,
     settings: EnvironmentSettings,
@@ -120,5 +141,6 @@ def aks_cluster_props(
         tags=dict(settings.tags),
         log_analytics_workspace_id=log_analytics_workspace_id,
         depends_on=depends_on,
+        maintenance=maintenance_props(settings),
         **_hardening(cluster),  # type: ignore[arg-type]
     )

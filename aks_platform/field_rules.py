@@ -316,3 +316,29 @@ def _kaito_instance_type(value: str) -> str:
 
 
 KaitoInstanceType = Annotated[StrictStr, AfterValidator(_kaito_instance_type)]
+
+
+# Azure Storage names (ARM naming rules for Microsoft.Storage). A value marked "<replace before
+# deploying: ...>" passes here so that a committed file can hold a placeholder, which the preflight
+# of make deploy and make diff refuses.
+def _or_placeholder(pattern: str, message: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value) and "replace before deploying" not in value.lower():
+            raise _refuse(message)
+        return value
+
+    return AfterValidator(check)
+
+
+StorageAccountName = Annotated[
+    StrictStr, _or_placeholder(r"^[a-z0-9]{3,24}$", "use 3-24 lowercase letters and digits")
+]
+ContainerName = Annotated[
+    StrictStr,
+    _or_placeholder(
+        r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$",
+        "use 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+    ),
+]

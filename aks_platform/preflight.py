@@ -20,7 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from aks_platform.environments import ENVIRONMENTS_DIR, environment_files, environment_label
+from aks_platform.environments import (
+    ENVIRONMENTS_DIR,
+    environment_files,
+    environment_label,
+    load_environment,
+)
+from aks_platform.settings import LocalBackendSettings
 
 MIN_TERRAFORM = (1, 5)
 RESOURCE_GROUP_VARIABLE = "TF_VAR_resource_group_name"
@@ -118,6 +124,38 @@ def check_kubelogin(paths: list[Path]) -> Iterator[str]:
         )
 
 
+def check_protection(path: Path) -> Iterator[str]:
+    """make destroy: what to change first when the environment protects its resources."""
+    settings, _ = load_environment(path)
+    if settings is None:
+        return
+    label = environment_label(path.parent, path.stem)
+    if settings.protection.prevent_destroy:
+        locks = (
+            "; the destroy removes its CanNotDelete locks first (protection.delete_locks), which needs "
+            "Microsoft.Authorization/locks/delete, such as Owner"
+            if settings.protection.delete_locks
+            else ""
+        )
+        yield (
+            f"{label}: protection.prevent_destroy = true: Terraform refuses to destroy the cluster and its "
+            f"workspaces; to take {path.stem} down on purpose, set protection.prevent_destroy = false in "
+            f"{label}, then run make destroy ENV={path.stem} again{locks}"
+        )
+
+
+def state_notes(paths: list[Path]) -> Iterator[str]:
+    """Environments that keep their Terraform state in a local file: said, not refused."""
+    for path in paths:
+        settings, _ = load_environment(path)
+        if settings is not None and isinstance(settings.backend, LocalBackendSettings):
+            yield (
+                f"{environment_label(path.parent, path.stem)}: Terraform state stays in local files "
+                f"(terraform.<stack>.tfstate, unlocked, on this machine only): fine for a throwaway "
+                "environment; give it an azurerm backend before anyone else deploys it (docs/production.md)"
+            )
+
+
 def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR) -> list[str]:
     """Every problem that would stop `action` on the environments `names`; empty means go."""
     files = environment_files(directory)
@@ -131,6 +169,9 @@ def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR)
     if action in ("deploy", "diff"):
         for path in paths:
             problems.extend(check_placeholders(path))
+    if action == "destroy":
+        for path in paths:
+            problems.extend(check_protection(path))
     return problems
 
 
@@ -151,6 +192,8 @@ def main(argv: list[str]) -> int:
             f"preflight: {len(problems)} problem(s); nothing was synthesized or {action}ed", file=sys.stderr
         )
         return 1
+    for note in state_notes([environment_files()[name] for name in names]):
+        print(f"preflight: note: {note}")
     print(f"preflight: ok for {action} of {', '.join(names)}")
     return 0
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -21,6 +19,7 @@ from pydantic import (
 
 from aks_platform.field_rules import (
     AuthorizedRange,
+    ContainerName,
     DiskEncryptionSetId,
     FeatureNames,
     GoDuration,
@@ -42,6 +41,7 @@ from aks_platform.field_rules import (
     Prefix,
     Quantity,
     RotationInterval,
+    StorageAccountName,
     TagKey,
     TagValue,
     Taint,
@@ -51,6 +51,8 @@ from aks_platform.field_rules import (
     WorkspaceName,
     Zones,
 )
+from aks_platform.settings_base import Settings
+from aks_platform.settings_production import MaintenanceSettings, ProtectionSettings
 
 # The AKS default tags that main.tf put on every taggable resource.
 DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
@@ -85,12 +87,6 @@ def nested_model(annotation: Any) -> type[Settings] | None:
         if found is not None:
             return found
     return None
-
-
-class Settings(BaseModel):
-    """Base of every settings model: immutable, and unknown keys are errors, not ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class UpgradeSettings(Settings):
@@ -495,10 +491,10 @@ class AzurermBackendSettings(Settings):
     '"azurerm".'
     resource_group_name: StrictStr
     "Resource group of the state storage account."
-    storage_account_name: StrictStr
-    "The storage account that holds the state."
-    container_name: StrictStr
-    "The blob container."
+    storage_account_name: StorageAccountName
+    "The storage account that holds the state: 3-24 lowercase letters and digits."
+    container_name: ContainerName
+    "The blob container: 3-63 lowercase letters, digits and hyphens."
     key: StrictStr | None = None
     (
         "The cluster stack's blob; unset is `<stack name>.tfstate`. The workloads stack adds `-workloads` "
@@ -569,7 +565,12 @@ class EnvironmentSettings(Settings):
     container_insights: ContainerInsightsSettings = ContainerInsightsSettings()
     workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()
-    'Where Terraform keeps state: `type = "local"` or `"azurerm"` (docs/deploying.md).'
+    'Where Terraform keeps state: `type = "local"` or `"azurerm"` (docs/deploying.md, docs/production.md).'
+    # Production (docs/production.md): protection and maintenance windows.
+    protection: ProtectionSettings = ProtectionSettings()
+    "prevent_destroy and CanNotDelete locks on the cluster and the workspaces (a table)."
+    maintenance: MaintenanceSettings = MaintenanceSettings()
+    "AKS planned maintenance windows for automatic upgrades (a table)."
 
     @model_validator(mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from aks_platform.field_rules import TAINT
 from aks_platform.naming import Naming
 from aks_platform.queues import queue_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
+from aks_platform.settings_production import maintenance_problems
 from aks_platform.validation_types import NO_VALUE, Problem
 
 __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_taint"]
@@ -60,6 +61,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_location(settings),
         *_check_labels_and_tag_counts(settings),
         *version_problems(settings),
+        *maintenance_problems(settings),
     ]
 
 

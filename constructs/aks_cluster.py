@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
 )
 
 from constructs import Construct
+from constructs.maintenance import MaintenanceProps, maintenance_blocks
 from constructs.node_pool import (
     NodePoolProps,
     autoscaled_lifecycle,
@@ -125,6 +126,8 @@ class AksClusterProps:
     key_vault_secrets_provider: KeyVaultSecretsProviderProps | None = None
     keda: bool = False
     vertical_pod_autoscaler: bool = False
+    # Planned maintenance windows (constructs/maintenance.py); None: upgrades at any time.
+    maintenance: MaintenanceProps | None = None
 
 
 def _hardening(settings: AksClusterProps) -> dict[str, object]:
@@ -260,6 +263,7 @@ class AksCluster(Construct):
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("default_node_pool[0].node_count", pool),
             **_hardening(props),
+            **maintenance_blocks(props.maintenance),
         )
         # AKS runs one operation on a cluster at a time (a second gets 409 OperationNotAllowed):
         # each later operation waits for this one (add_user_pool, then_operate).

@@ -155,7 +155,7 @@ def test_autoscaled_pools_leave_node_count_to_the_autoscaler(environment: str, d
     stack = dev_stack if environment == "dev" else prod_stack
     cluster = only(stack, "azurerm_kubernetes_cluster")
     assert cluster["default_node_pool"]["auto_scaling_enabled"] is True
-    assert cluster["lifecycle"] == {"ignore_changes": ["default_node_pool[0].node_count"]}
+    assert cluster["lifecycle"]["ignore_changes"] == ["default_node_pool[0].node_count"]
     for pool in resources(stack, "azurerm_kubernetes_cluster_node_pool").values():
         assert pool["auto_scaling_enabled"] is True
         assert pool["lifecycle"] == {"ignore_changes": ["node_count"]}

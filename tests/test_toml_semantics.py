@@ -109,7 +109,7 @@ def test_the_workloads_state_key_and_its_remote_state_follow_the_backend() -> No
     from conftest import environment_settings
 
     backend = AzurermBackendSettings(
-        type="azurerm", resource_group_name="rg", storage_account_name="st", container_name="tfstate"
+        type="azurerm", resource_group_name="rg", storage_account_name="sttfstate", container_name="tfstate"
     )
     settings = environment_settings("dev").model_copy(update={"backend": backend})
     cluster, workloads = synth_settings("dev", settings)
@@ -123,4 +123,4 @@ def test_the_workloads_state_key_and_its_remote_state_follow_the_backend() -> No
     (remote,) = workloads["data"]["terraform_remote_state"].values()
     assert remote["backend"] == "azurerm"
     assert remote["config"]["key"] == cluster_key
-    assert remote["config"]["storage_account_name"] == "st"
+    assert remote["config"]["storage_account_name"] == "sttfstate"

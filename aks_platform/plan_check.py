@@ -1,0 +1,175 @@
+"""The plan check: refuse a Terraform plan that deletes or replaces a protected resource.
+
+    python -m aks_platform.plan_check check <plan.json>...     make check-plan PLAN=<file>
+    python -m aks_platform.plan_check plan <stack>...          make diff / make deploy, per stack
+
+`check` reads `terraform show -json <planfile>` output, Terraform's documented JSON plan format
+("JSON Output Format", format_version 1.x): for each entry of `resource_changes`, `change.actions`
+says what happens (["delete"], ["delete", "create"] or ["create", "delete"] for a replacement,
+["update"] in place), `change.replace_paths` which attributes force the replacement and
+`action_reason` why. A delete or replacement of a type in data/protected-resources.toml is
+refused with its address and those attributes; in-place updates and creates pass.
+
+`plan` runs, in cdktf.out/stacks/<stack>/, `terraform init`, `terraform plan -out=plan.tfplan`
+and `terraform show -json plan.tfplan > plan.json`, then `check` on it: the same Terraform
+configuration and state `cdktf deploy` uses. ALLOW_REPLACE=1 prints the refusal and passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aks_platform.paths import DATA, ROOT
+
+PROTECTED_FILE = DATA / "protected-resources.toml"
+ALLOW_REPLACE = "ALLOW_REPLACE"
+STACKS = ROOT / "cdktf.out" / "stacks"
+PLAN_FILE = "plan.tfplan"
+PLAN_JSON = "plan.json"
+DESTRUCTIVE = {
+    ("delete",): "deleted",
+    ("delete", "create"): "replaced (deleted, then created)",
+    ("create", "delete"): "replaced (created, then the old one deleted)",
+}
+
+
+@dataclass(frozen=True)
+class Protected:
+    type: str
+    why: str
+    azure_type: str | None = None
+
+    def matches(self, change: dict[str, Any]) -> bool:
+        if change.get("type") != self.type:
+            return False
+        if self.azure_type is None:
+            return True
+        values = [change.get("change", {}).get(side) or {} for side in ("before", "after")]
+        return any(str(value.get("type", "")).startswith(self.azure_type) for value in values)
+
+
+@cache
+def load_protected() -> tuple[Protected, ...]:
+    document = tomllib.loads(PROTECTED_FILE.read_text(encoding="utf-8"))
+    return tuple(Protected(**entry) for entry in document["protected"])
+
+
+class PlanFormatError(ValueError):
+    """Not `terraform show -json` output of a plan, or a format major version we do not read."""
+
+
+def _path_text(path: Sequence[str | int]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def refusals(plan: dict[str, Any], protected: Sequence[Protected] | None = None) -> Iterator[str]:
+    """One line per protected resource the plan deletes or replaces."""
+    version = str(plan.get("format_version", ""))
+    if not version.startswith("1.") or ("resource_changes" not in plan and "planned_values" not in plan):
+        raise PlanFormatError(
+            f"not a Terraform JSON plan of format 1.x (format_version {version or 'missing'}): give the "
+            "output of terraform show -json <planfile>"
+        )
+    protected = load_protected() if protected is None else protected
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed":
+            continue
+        actions = tuple(change.get("change", {}).get("actions", ()))
+        what = DESTRUCTIVE.get(actions)
+        match = next((entry for entry in protected if entry.matches(change)), None)
+        if what is None or match is None:
+            continue
+        line = f"{change.get('address')} would be {what}: {match.why}"
+        if change.get("deposed"):
+            line += f" (deposed object {change['deposed']})"
+        reason = change.get("action_reason")
+        if reason:
+            line += f"; reason: {reason}"
+        paths = change.get("change", {}).get("replace_paths") or []
+        if paths:
+            line += "; forced by " + ", ".join(_path_text(path) for path in paths)
+        yield line
+
+
+def check_files(files: Sequence[Path]) -> int:
+    """Exit code: 0 when every plan passes (or ALLOW_REPLACE=1), 1 when one is refused, 2 on bad input."""
+    refused = 0
+    for file in files:
+        try:
+            plan = json.loads(file.read_text(encoding="utf-8"))
+            lines = list(refusals(plan))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            hint = "" if isinstance(error, PlanFormatError) else ": give the output of terraform show -json"
+            print(f"check-plan: {file}: {error}{hint}", file=sys.stderr)
+            return 2
+        for line in lines:
+            print(f"check-plan: {file}: {line}", file=sys.stderr)
+        refused += len(lines)
+        if not lines:
+            print(f"check-plan: {file}: no protected resource is deleted or replaced")
+    if not refused:
+        return 0
+    if os.environ.get(ALLOW_REPLACE) == "1":
+        print(
+            f"check-plan: {ALLOW_REPLACE}=1: going on with {refused} deletion(s) or replacement(s)",
+            file=sys.stderr,
+        )
+        return 0
+    print(
+        f"check-plan: refused: {refused} protected resource(s) would be deleted or replaced (see above); "
+        "change the settings so that the plan updates them in place, or, if you mean it, run again "
+        f"with {ALLOW_REPLACE}=1",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def plan_stack(stack: str, stacks: Path = STACKS) -> Path:
+    """terraform init, plan and show -json in the stack's folder; the JSON plan's path."""
+    folder = stacks / stack
+    if not (folder / "cdk.tf.json").is_file():
+        raise FileNotFoundError(f"{folder}/cdk.tf.json is missing: run make synth first")
+    for command in (
+        ["terraform", "init", "-input=false"],
+        ["terraform", "plan", "-input=false", f"-out={PLAN_FILE}"],
+    ):
+        subprocess.run(command, cwd=folder, check=True)
+    shown = subprocess.run(
+        ["terraform", "show", "-json", PLAN_FILE], cwd=folder, check=True, capture_output=True, text=True
+    )
+    (folder / PLAN_JSON).write_text(shown.stdout, encoding="utf-8")
+    return folder / PLAN_JSON
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("check", "plan"):
+        print(
+            "usage: python -m aks_platform.plan_check {check <plan.json>...|plan <stack>...}", file=sys.stderr
+        )
+        return 2
+    if argv[0] == "check":
+        return check_files([Path(name) for name in argv[1:]])
+    files = []
+    for stack in argv[1:]:
+        try:
+            files.append(plan_stack(stack))
+        except (FileNotFoundError, subprocess.CalledProcessError) as error:
+            print(f"check-plan: {stack}: {error}", file=sys.stderr)
+            return 2
+    return check_files(files)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

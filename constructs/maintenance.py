@@ -1,0 +1,95 @@
+"""AKS planned maintenance windows as azurerm_kubernetes_cluster blocks.
+
+azurerm 4.55 writes the three maintenance configurations (`default`,
+`aksManagedAutoUpgradeSchedule`, `aksManagedNodeOSUpgradeSchedule`) as part of the cluster's own
+create and update (kubernetes_cluster_resource.go), so they need no place of their own in the
+chain of operations on the cluster: they are that resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
+    KubernetesClusterMaintenanceWindow,
+    KubernetesClusterMaintenanceWindowAllowed,
+    KubernetesClusterMaintenanceWindowAutoUpgrade,
+    KubernetesClusterMaintenanceWindowNodeOs,
+)
+
+
+@dataclass(frozen=True)
+class ScheduledWindowProps:
+    """A recurring window: Daily, Weekly, AbsoluteMonthly or RelativeMonthly."""
+
+    frequency: str
+    # Days, weeks or months between windows, by frequency.
+    interval: int
+    # 4-24 hours.
+    duration_hours: int
+    # "HH:MM" in utc_offset's time.
+    start_time: str
+    utc_offset: str = "+00:00"
+    day_of_week: str | None = None
+    day_of_month: int | None = None
+    week_index: str | None = None
+
+
+@dataclass(frozen=True)
+class DefaultWindowProps:
+    """The `default` configuration: a day and its hour slots (UTC)."""
+
+    day: str
+    hours: Sequence[int]
+
+
+@dataclass(frozen=True)
+class MaintenanceProps:
+    """The cluster's maintenance windows; None leaves a configuration out (upgrades at any time)."""
+
+    default: DefaultWindowProps | None = None
+    auto_upgrade: ScheduledWindowProps | None = None
+    node_os: ScheduledWindowProps | None = None
+
+
+def _fields(window: ScheduledWindowProps) -> dict[str, object]:
+    return {
+        "frequency": window.frequency,
+        "interval": window.interval,
+        "duration": window.duration_hours,
+        "start_time": window.start_time,
+        "utc_offset": window.utc_offset,
+        "day_of_week": window.day_of_week,
+        "day_of_month": window.day_of_month,
+        "week_index": window.week_index,
+    }
+
+
+def maintenance_blocks(props: MaintenanceProps | None) -> dict[str, object]:
+    """The cluster's maintenance_window* arguments (each None when unset)."""
+    if props is None:
+        return {}
+    return {
+        "maintenance_window": (
+            KubernetesClusterMaintenanceWindow(
+                allowed=[
+                    KubernetesClusterMaintenanceWindowAllowed(
+                        day=props.default.day, hours=sorted(props.default.hours)
+                    )
+                ]
+            )
+            if props.default
+            else None
+        ),
+        "maintenance_window_auto_upgrade": (
+            KubernetesClusterMaintenanceWindowAutoUpgrade(**_fields(props.auto_upgrade))  # type: ignore[arg-type]
+            if props.auto_upgrade
+            else None
+        ),
+        "maintenance_window_node_os": (
+            KubernetesClusterMaintenanceWindowNodeOs(**_fields(props.node_os))  # type: ignore[arg-type]
+            if props.node_os
+            else None
+        ),
+    }
