@@ -108,6 +108,29 @@ def prod_stacks() -> tuple[Stack, Stack | None]:
     return committed_stacks("prod")
 
 
+# main.tf value for value (tests/fixtures/environments/main-tf.toml): the equivalence tests and
+# their snapshot run against it, so environments/dev.toml can move to versions AKS offers today.
+FIXTURE_ENVIRONMENTS = ROOT / "tests" / "fixtures" / "environments"
+MAIN_TF = "main-tf"
+
+
+@pytest.fixture(scope="session")
+def main_tf_stacks() -> tuple[Stack, Stack | None]:
+    settings = load_environments(FIXTURE_ENVIRONMENTS, only=[MAIN_TF])[MAIN_TF]
+    return synth_settings(MAIN_TF, settings)
+
+
+@pytest.fixture(scope="session")
+def main_tf_stack(main_tf_stacks: tuple[Stack, Stack | None]) -> Stack:
+    return main_tf_stacks[0]
+
+
+@pytest.fixture(scope="session")
+def main_tf_workloads(main_tf_stacks: tuple[Stack, Stack | None]) -> Stack:
+    assert main_tf_stacks[1] is not None
+    return main_tf_stacks[1]
+
+
 @pytest.fixture(scope="session")
 def dev_stack(dev_stacks: tuple[Stack, Stack | None]) -> Stack:
     return dev_stacks[0]

@@ -1,4 +1,5 @@
-"""Targeted assertions on the dev cluster stack: every value main.tf set, checked against the spec."""
+"""Targeted assertions on main.tf's cluster stack (tests/fixtures/environments/main-tf.toml): every value
+main.tf set, checked against the spec."""
 
 from __future__ import annotations
 
@@ -14,22 +15,22 @@ FEATURE_ID = (
 )
 
 
-def test_terraform_settings_and_providers(dev_stack: Stack) -> None:
-    required = dev_stack["terraform"]["required_providers"]
+def test_terraform_settings_and_providers(main_tf_stack: Stack) -> None:
+    required = main_tf_stack["terraform"]["required_providers"]
     assert required["azurerm"] == {"source": "hashicorp/azurerm", "version": "4.55.0"}
     assert required["azapi"]["source"] == "Azure/azapi"
     assert required["azapi"]["version"].startswith("~> 2.")
     assert required["time"]["source"] == "hashicorp/time"
 
-    azurerm = dev_stack["provider"]["azurerm"]
+    azurerm = main_tf_stack["provider"]["azurerm"]
     assert azurerm == [{"features": [{}], "resource_provider_registrations": "none"}]
-    assert "azapi" in dev_stack["provider"]
-    assert dev_stack["variable"]["resource_group_name"]["type"] == "string"
-    assert "current" in dev_stack["data"]["azurerm_client_config"]
+    assert "azapi" in main_tf_stack["provider"]
+    assert main_tf_stack["variable"]["resource_group_name"]["type"] == "string"
+    assert "current" in main_tf_stack["data"]["azurerm_client_config"]
 
 
-def test_cluster(dev_stack: Stack) -> None:
-    cluster = only(dev_stack, "azurerm_kubernetes_cluster")
+def test_cluster(main_tf_stack: Stack) -> None:
+    cluster = only(main_tf_stack, "azurerm_kubernetes_cluster")
     assert cluster["name"] == CLUSTER
     assert cluster["dns_prefix"] == CLUSTER
     assert cluster["location"] == "centralus"
@@ -43,8 +44,8 @@ def test_cluster(dev_stack: Stack) -> None:
     assert cluster["tags"] == TAGS
 
 
-def test_default_node_pool(dev_stack: Stack) -> None:
-    pool = only(dev_stack, "azurerm_kubernetes_cluster")["default_node_pool"]
+def test_default_node_pool(main_tf_stack: Stack) -> None:
+    pool = only(main_tf_stack, "azurerm_kubernetes_cluster")["default_node_pool"]
     assert pool["name"] == "default"
     assert pool["temporary_name_for_rotation"] == "defaulttemp"
     assert pool["vm_size"] == "Standard_D2s_v3"
@@ -61,8 +62,8 @@ def test_default_node_pool(dev_stack: Stack) -> None:
     }
 
 
-def test_gpu_node_pool(dev_stack: Stack) -> None:
-    pool = only(dev_stack, "azurerm_kubernetes_cluster_node_pool")
+def test_gpu_node_pool(main_tf_stack: Stack) -> None:
+    pool = only(main_tf_stack, "azurerm_kubernetes_cluster_node_pool")
     assert pool["name"] == "gpunp"
     assert pool["kubernetes_cluster_id"] == "${azurerm_kubernetes_cluster.aks.id}"
     assert pool["temporary_name_for_rotation"] == "gpunptemp"
@@ -78,8 +79,8 @@ def test_gpu_node_pool(dev_stack: Stack) -> None:
     assert pool["tags"] == {**TAGS, "EnableManagedGPUExperience": "true"}
 
 
-def test_istio_service_mesh(dev_stack: Stack) -> None:
-    mesh = only(dev_stack, "azurerm_kubernetes_cluster")["service_mesh_profile"]
+def test_istio_service_mesh(main_tf_stack: Stack) -> None:
+    mesh = only(main_tf_stack, "azurerm_kubernetes_cluster")["service_mesh_profile"]
     assert mesh == {
         "mode": "Istio",
         "revisions": ["asm-1-28"],
@@ -88,9 +89,9 @@ def test_istio_service_mesh(dev_stack: Stack) -> None:
     }
 
 
-def test_monitor_metrics_has_empty_allowlists(dev_stack: Stack) -> None:
+def test_monitor_metrics_has_empty_allowlists(main_tf_stack: Stack) -> None:
     # main.tf's "true"/"false" were not key allowlists; empty means none (docs/cluster.md).
-    assert only(dev_stack, "azurerm_kubernetes_cluster")["monitor_metrics"] == {}
+    assert only(main_tf_stack, "azurerm_kubernetes_cluster")["monitor_metrics"] == {}
 
 
 FEATURE_TYPE = "Microsoft.Features/featureProviders/subscriptionFeatureRegistrations@2021-07-01"
@@ -108,8 +109,8 @@ def _feature_registrations(stack: Stack) -> dict[str, dict]:
     }
 
 
-def test_preview_feature_registrations(dev_stack: Stack) -> None:
-    by_id = {action["resource_id"]: action for action in _feature_registrations(dev_stack).values()}
+def test_preview_feature_registrations(main_tf_stack: Stack) -> None:
+    by_id = {action["resource_id"]: action for action in _feature_registrations(main_tf_stack).values()}
     assert set(by_id) == {
         FEATURE_ID + "ManagedGatewayAPIPreview",
         FEATURE_ID + "ManagedGPUExperiencePreview",
@@ -119,29 +120,29 @@ def test_preview_feature_registrations(dev_stack: Stack) -> None:
         assert action["body"] == {}
 
 
-def test_cluster_waits_for_feature_registration_then_provider_reregistration(dev_stack: Stack) -> None:
+def test_cluster_waits_for_feature_registration_then_provider_reregistration(main_tf_stack: Stack) -> None:
     # AKS docs: after registering a feature, register Microsoft.ContainerService again so the
     # feature propagates; the cluster waits for that, which waits for the sleep after the PUTs.
-    sleeps = resources(dev_stack, "time_sleep")
+    sleeps = resources(main_tf_stack, "time_sleep")
     assert len(sleeps) == 1
     ((sleep_name, sleep),) = sleeps.items()
     assert sleep["create_duration"] == "60s"
     assert sorted(sleep["depends_on"]) == sorted(
-        f"azapi_resource_action.{name}" for name in _feature_registrations(dev_stack)
+        f"azapi_resource_action.{name}" for name in _feature_registrations(main_tf_stack)
     )
-    actions = resources(dev_stack, "azapi_resource_action")
+    actions = resources(main_tf_stack, "azapi_resource_action")
     (register_name,) = [name for name, action in actions.items() if action["type"] != FEATURE_TYPE]
     register = actions[register_name]
     assert register["type"] == "Microsoft.Resources/providers@2021-04-01"
     assert register["resource_id"] == PROVIDER_ID
     assert (register["action"], register["method"]) == ("register", "POST")
     assert register["depends_on"] == [f"time_sleep.{sleep_name}"]
-    cluster = only(dev_stack, "azurerm_kubernetes_cluster")
+    cluster = only(main_tf_stack, "azurerm_kubernetes_cluster")
     assert cluster["depends_on"] == [f"azapi_resource_action.{register_name}"]
 
 
-def test_gateway_api_installed_after_cluster(dev_stack: Stack) -> None:
-    update = only(dev_stack, "azapi_update_resource")
+def test_gateway_api_installed_after_cluster(main_tf_stack: Stack) -> None:
+    update = only(main_tf_stack, "azapi_update_resource")
     api_version = update["type"].split("@")[1]
     assert update["type"].startswith("Microsoft.ContainerService/managedClusters@")
     # The property is GA from 2026-03-01 and in previews from 2025-06-02-preview.
@@ -153,22 +154,22 @@ def test_gateway_api_installed_after_cluster(dev_stack: Stack) -> None:
     assert update["body"] == {"properties": {"ingressProfile": {"gatewayAPI": {"installation": "Standard"}}}}
 
 
-def test_monitor_workspace(dev_stack: Stack) -> None:
-    workspace = only(dev_stack, "azurerm_monitor_workspace")
+def test_monitor_workspace(main_tf_stack: Stack) -> None:
+    workspace = only(main_tf_stack, "azurerm_monitor_workspace")
     assert workspace["name"] == "amw-aks-ai-conformant-dev-centralus"
     assert workspace["location"] == "centralus"
     assert workspace["tags"] == TAGS
 
 
-def test_data_collection_endpoint(dev_stack: Stack) -> None:
-    endpoint = only(dev_stack, "azurerm_monitor_data_collection_endpoint")
+def test_data_collection_endpoint(main_tf_stack: Stack) -> None:
+    endpoint = only(main_tf_stack, "azurerm_monitor_data_collection_endpoint")
     assert endpoint["name"] == "aks-dce-aks-ai-conformant-dev-centralus"
     assert endpoint["kind"] == "Linux"
     assert endpoint["tags"] == TAGS
 
 
-def test_data_collection_rule(dev_stack: Stack) -> None:
-    rule = only(dev_stack, "azurerm_monitor_data_collection_rule")
+def test_data_collection_rule(main_tf_stack: Stack) -> None:
+    rule = only(main_tf_stack, "azurerm_monitor_data_collection_rule")
     workspace_name = "amw-aks-ai-conformant-dev-centralus"
     assert rule["name"] == "amdcr-prometheus-aks-ai-conformant-dev-centralus"
     assert rule["data_collection_endpoint_id"] == (
@@ -191,8 +192,8 @@ def test_data_collection_rule(dev_stack: Stack) -> None:
     assert rule["tags"] == TAGS
 
 
-def test_data_collection_associations(dev_stack: Stack) -> None:
-    associations = resources(dev_stack, "azurerm_monitor_data_collection_rule_association")
+def test_data_collection_associations(main_tf_stack: Stack) -> None:
+    associations = resources(main_tf_stack, "azurerm_monitor_data_collection_rule_association")
     by_name = {association["name"]: association for association in associations.values()}
     assert set(by_name) == {"amdca-aks-ai-conformant-dev-centralus", "configurationAccessEndpoint"}
     rule_association = by_name["amdca-aks-ai-conformant-dev-centralus"]
@@ -209,11 +210,11 @@ def test_data_collection_associations(dev_stack: Stack) -> None:
     assert "data_collection_rule_id" not in endpoint_association
 
 
-def test_outputs(dev_stack: Stack) -> None:
+def test_outputs(main_tf_stack: Stack) -> None:
     # cdktf adds "cross-stack-output-*" for the workloads stack (tests/test_workloads_stack.py).
     outputs = {
         name: output["value"]
-        for name, output in dev_stack["output"].items()
+        for name, output in main_tf_stack["output"].items()
         if not name.startswith("cross-stack-output-")
     }
     assert outputs == {
@@ -224,7 +225,7 @@ def test_outputs(dev_stack: Stack) -> None:
         "monitor_workspace_id": "${azurerm_monitor_workspace.monitor_workspace.id}",
         "monitor_workspace_query_endpoint": ("${azurerm_monitor_workspace.monitor_workspace.query_endpoint}"),
     }
-    assert all(dev_stack["output"][name].get("description") for name in outputs)
+    assert all(main_tf_stack["output"][name].get("description") for name in outputs)
 
 
 def test_local_backend_path_is_relative(dev_stack: Stack) -> None:

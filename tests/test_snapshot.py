@@ -31,3 +31,13 @@ def test_dev_workloads_stack(dev_workloads: Stack, json_snapshot: SnapshotAssert
 
 def test_prod_workloads_stack(prod_workloads: Stack, json_snapshot: SnapshotAssertion) -> None:
     assert prod_workloads == json_snapshot
+
+
+# main.tf value for value (tests/fixtures/environments/main-tf.toml): the snapshots dev's stacks had
+# before dev moved to current versions, with only the stack's state path renamed.
+def test_main_tf_cluster_stack(main_tf_stack: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert main_tf_stack == json_snapshot
+
+
+def test_main_tf_workloads_stack(main_tf_workloads: Stack, json_snapshot: SnapshotAssertion) -> None:
+    assert main_tf_workloads == json_snapshot

@@ -51,10 +51,12 @@ def test_required_providers_and_state(dev_workloads: Stack) -> None:
     assert path == "../../../terraform.ai-conformant-aks-dev-workloads.tfstate"
 
 
-def test_kaito_workspace_keeps_main_tf_pod_template_on_a_node_kaito_provisions(dev_workloads: Stack) -> None:
-    namespace = resources(dev_workloads, "kubernetes_namespace_v1")["kaito_namespace"]
+def test_kaito_workspace_keeps_main_tf_pod_template_on_a_node_kaito_provisions(
+    main_tf_workloads: Stack,
+) -> None:
+    namespace = resources(main_tf_workloads, "kubernetes_namespace_v1")["kaito_namespace"]
     assert namespace["metadata"]["name"] == "smollm2"
-    workspace = _manifest(dev_workloads, "Workspace")
+    workspace = _manifest(main_tf_workloads, "Workspace")
     assert workspace["apiVersion"] == "kaito.sh/v1beta1"
     assert workspace["metadata"] == {"name": "smollm2-workspace", "namespace": "smollm2"}
     # KAITO (node auto-provisioning) creates a node of this size labelled apps=<workspace>.
