@@ -12,7 +12,7 @@
 Settings of every selected environment are validated before any stack is built, so bad input
 stops here with a list of problems and exit code 2, and nothing is written. Versions near or past
 their end of support (data/aks-versions.toml) are printed as warnings; with --deploy-gate a
-retired one stops the run with exit code 3.
+retired one stops the run with exit code 3. A table older than its stale_after_days is said once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from aks_platform.currency import currency_notices
 from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environment_label, load_environments
-from aks_platform.versions import today
+from aks_platform.versions import load_table, stale_warning, today
 
 ALLOW_RETIRED = "ALLOW_RETIRED"
 
@@ -56,6 +56,9 @@ def selected_environments() -> list[str] | None:
 def report_currency(environments: dict, directory: Path, *, gate: bool) -> bool:
     """Print every currency notice; False when the deploy gate must stop on a retired version."""
     day = today()
+    stale = stale_warning(load_table(), day)
+    if stale:
+        print(stale, file=sys.stderr)
     retired = 0
     for name, settings in environments.items():
         for notice in currency_notices(settings, day):

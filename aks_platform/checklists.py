@@ -1,8 +1,9 @@
 """The official CNCF Kubernetes AI Conformance checklists, kept as data (data/ai-conformance.toml).
 
-The checklists are cncf/ai-conformance's docs/AIConformance-<minor>.yaml: per Kubernetes minor,
-items by category with an id, a level (MUST or SHOULD) and a description. Users' clones have no
-copy of the upstream files, so the project keeps its own, written by
+The checklists are cncf/k8s-ai-conformance's (formerly cncf/ai-conformance)
+docs/AIConformance-<minor>.yaml: per Kubernetes minor, items by category with an id, a level
+(MUST or SHOULD) and a description. Users' clones have no copy of the upstream files, so the
+project keeps its own, written by
 
     python -m aks_platform.checklists <folder with AIConformance-*.yaml>
 
@@ -30,7 +31,10 @@ CHECKLISTS = DATA / "ai-conformance.toml"
 FILE_NAME = re.compile(r"^AIConformance-(?P<minor>1\.[0-9]+)\.yaml$")
 HEADER = """\
 # The CNCF Kubernetes AI Conformance checklists, one per Kubernetes minor: each item's category, id,
-# level and description, as published in cncf/ai-conformance docs/AIConformance-<minor>.yaml.
+# level and description, as published in cncf/k8s-ai-conformance (formerly cncf/ai-conformance)
+# docs/AIConformance-<minor>.yaml; v1.37 from main at 287b44f (after 2026-08-19), which adds the
+# SHOULD item workload_sandboxing and recommends automated-test output (e2e.log, junit.xml) as
+# evidence where a requirement has automated tests.
 # Written by `python -m aks_platform.checklists ../shared/reference/ai-conformance`; do not edit by
 # hand. statuses and metadata_fields are what cncf/ai-conformance scripts/validate.go accepts.
 
@@ -81,7 +85,7 @@ def as_table(checklists: dict[str, list[Item]]) -> dict[str, Any]:
         "metadata_fields": METADATA_FIELDS,
         "versions": {
             minor: {
-                "source": f"cncf/ai-conformance docs/AIConformance-{minor}.yaml",
+                "source": f"cncf/k8s-ai-conformance docs/AIConformance-{minor}.yaml",
                 "items": [
                     {"category": i.category, "id": i.id, "level": i.level, "description": i.description}
                     for i in items

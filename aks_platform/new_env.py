@@ -16,6 +16,13 @@ from aks_platform.environments import ENVIRONMENT_NAME, ENVIRONMENTS_DIR, enviro
 from aks_platform.paths import BASELINES, ROOT
 
 REVIEW = "carried over from {source} by make new-env: review for {name}"
+NEW_HEADER = """\
+# {name}: created by make new-env from {source}.toml. Review every value below: each was {source}'s,
+# with only the prefix changed. Everything not written here is the settings model's default
+# (docs/settings.md). Kubernetes and Istio versions must be ones AKS offers: make deploy's gate checks
+# them against data/aks-versions.toml, and docs/versions.md says what to watch.
+
+"""
 PREFIX_LINE = re.compile(r'^prefix\s*=\s*"(?P<prefix>[^"]*)"\s*$', re.MULTILINE)
 
 
@@ -57,15 +64,26 @@ def create(
     text = files[source].read_text(encoding="utf-8")
     prefix = tomllib.loads(text)["prefix"]
     text = PREFIX_LINE.sub(f'prefix = "{new_prefix(prefix, source, name)}"', text, count=1)
-    header = f"# {name}: created by make new-env from {source}.toml; review every value below.\n"
-    # The editor's schema line stays first, where Taplo looks for it.
+    # The editor's schema line stays first, where Taplo looks for it; the source's own header (what
+    # that environment is, and why it differs from main.tf) is not this one's, so it is replaced.
     schema_line, rest = text.split("\n", 1) if text.startswith("#:schema") else ("", text)
-    target.write_text((schema_line + "\n" if schema_line else "") + header + rest, encoding="utf-8")
+    header = NEW_HEADER.format(name=name, source=source)
+    body = _without_leading_comments(rest)
+    target.write_text((schema_line + "\n" if schema_line else "") + header + body, encoding="utf-8")
     for source_baseline, path in copies.items():
         path.write_text(
             baseline_text(source_baseline.read_text(encoding="utf-8"), source, name), encoding="utf-8"
         )
     return written
+
+
+def _without_leading_comments(text: str) -> str:
+    """The file after its leading comment block (the comments on each value below it are kept)."""
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
+        start += 1
+    return "".join(lines[start:])
 
 
 class NewEnvironmentError(ValueError):

@@ -13,7 +13,8 @@ The first is the ManagedClusters_ListKubernetesVersions response, {"values": [{"
 
 What it changes: each GA minor's `offered`, `offered_in`, `offered_on`; patches it has not seen
 before (dated the day it first saw them); new GA minors (without support dates: add them by hand
-from the AKS calendar); each Istio revision's Kubernetes range, and new revisions; `as_of`. Dates
+from the AKS calendar); ga_confirmed of a minor the region lists as GA; each Istio revision's
+Kubernetes range, and new revisions; `as_of`. Dates
 written by hand (end of support, end of life) are never changed. The file's header comment is kept.
 """
 
@@ -123,6 +124,10 @@ def merge(
                 "patches": {},
             }
             changes.append(f"new minor {minor.version} (add end_of_standard_support by hand)")
+        if row.get("ga_confirmed") is False:
+            # Azure lists it as generally available in this region: the announced GA is confirmed.
+            row["ga_confirmed"] = True
+            changes.append(f"{minor.version} GA confirmed: listed as GA in {location} on {day}")
         patches = row.setdefault("patches", {})
         for patch in minor.patches:
             if patch not in patches:

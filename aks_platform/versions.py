@@ -44,6 +44,8 @@ class KubernetesMinor:
     offered: tuple[str, ...] | None = None
     offered_in: str | None = None
     offered_on: datetime.date | None = None
+    # False while AKS's GA of the minor is only announced (data/aks-versions.toml: ga_confirmed).
+    ga_confirmed: bool = True
 
     def newest_patch(self) -> str | None:
         return max(self.patches, key=version_key) if self.patches else None
@@ -76,6 +78,10 @@ class ApiVersion:
     mig_strategy: bool
     needs_features: tuple[str, ...]
     source: str
+    # agentPools gpuProfile.nvidia.driverMode (DevicePlugin, DRA)
+    driver_mode: bool = False
+    # False: recorded for its properties, but api_version_for never picks it by itself.
+    adopted: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class VersionTable:
     as_of: datetime.date
     patch_retention_days: int
     warn_days_before: int
+    # How old as_of may get before every run warns that the table needs a refresh.
+    stale_after_days: int
     kubernetes: dict[str, KubernetesMinor]
     istio: dict[str, IstioRevision]
     api_versions: dict[str, ApiVersion]
@@ -93,8 +101,12 @@ class VersionTable:
         return self.kubernetes.get(f"{parsed[0]}.{parsed[1]}") if parsed else None
 
     def api_version_for(self, *properties: str) -> ApiVersion | None:
-        """The newest GA API version with every property, else the newest preview with them."""
-        having = [row for row in self.api_versions.values() if all(getattr(row, name) for name in properties)]
+        """The newest adopted GA API version with every property, else the newest adopted preview."""
+        having = [
+            row
+            for row in self.api_versions.values()
+            if row.adopted and all(getattr(row, name) for name in properties)
+        ]
         for preview in (False, True):
             candidates = sorted((row for row in having if row.preview == preview), key=lambda row: row.name)
             if candidates:
@@ -102,9 +114,12 @@ class VersionTable:
         return None
 
     def recommended(self, today: datetime.date) -> tuple[str, str] | None:
-        """The newest minor in standard support and the newest living Istio revision for it."""
+        """The newest confirmed minor in standard support and the newest living Istio revision for
+        it: what a printed fix proposes, so it passes the deploy gate on `today`."""
         for name in sorted(self.kubernetes, key=version_key, reverse=True):
             minor = self.kubernetes[name]
+            if not minor.ga_confirmed:
+                continue
             if minor.end_of_standard_support is not None and minor.end_of_standard_support < today:
                 continue
             minor_key = version_key(name)[:2]
@@ -159,6 +174,7 @@ def load_table(path: Path = VERSIONS_TABLE) -> VersionTable:
             offered=tuple(row["offered"]) if "offered" in row else None,
             offered_in=row.get("offered_in"),
             offered_on=row.get("offered_on"),
+            ga_confirmed=bool(row.get("ga_confirmed", True)),
         )
         for name, row in document.get("kubernetes", {}).items()
     }
@@ -181,6 +197,8 @@ def load_table(path: Path = VERSIONS_TABLE) -> VersionTable:
             mig_strategy=bool(row.get("mig_strategy", False)),
             needs_features=tuple(row.get("needs_features", ())),
             source=row["source"],
+            driver_mode=bool(row.get("driver_mode", False)),
+            adopted=bool(row.get("adopted", True)),
         )
         for name, row in document.get("api_versions", {}).items()
     }
@@ -188,6 +206,7 @@ def load_table(path: Path = VERSIONS_TABLE) -> VersionTable:
         as_of=document["as_of"],
         patch_retention_days=int(document["patch_retention_days"]),
         warn_days_before=int(document["warn_days_before"]),
+        stale_after_days=int(document["stale_after_days"]),
         kubernetes=kubernetes,
         istio=istio,
         api_versions=api_versions,
@@ -203,16 +222,49 @@ def today() -> datetime.date:
     return datetime.date.today()
 
 
+# One way out of a notice: settings keys (dotted, as in the file) and the values to write.
+Fix = tuple[tuple[str, Any], ...]
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A value past or near its end of support: where, what, since when, and the one-line fix."""
+    """A value past or near its end of support: where, what, since when, and the ways out.
+
+    `fixes` are the changes the notice proposes, each one alone enough to clear it, and each
+    checked against the table on the day it is printed (tests/test_currency.py applies every one
+    of them). `advice` is said instead when no settings change can help (refresh the table)."""
 
     key: str
     value: str
     message: str
-    fix: str
+    fixes: tuple[Fix, ...]
     retired: bool
+    advice: str = ""
+
+    @property
+    def fix(self) -> str:
+        said = [
+            "set " + " and ".join(f"{key} = {json.dumps(value)}" for key, value in fix) for fix in self.fixes
+        ]
+        if self.advice:
+            said.append(self.advice)
+        return ", or ".join(said)
 
     def render(self, file: str) -> str:
         label = "retired" if self.retired else "warning"
         return f"{label}: {file}: {self.key} = {json.dumps(self.value)}: {self.message}; fix: {self.fix}"
+
+
+def stale_warning(
+    table: VersionTable, today: datetime.date, file: str = "data/aks-versions.toml"
+) -> str | None:
+    """The one line every run prints once the table is older than its stale_after_days."""
+    age = (today - table.as_of).days
+    if age <= table.stale_after_days:
+        return None
+    return (
+        f"warning: {file}: as_of = {table.as_of} is {age} days old (more than stale_after_days = "
+        f"{table.stale_after_days}): versions, patches and end-of-support dates may have moved since. "
+        "Refresh it: make refresh-versions LOCATION=<region> (patches and Istio revisions from Azure), "
+        "then the hand-written dates from the sources its [sources] table names (docs/versions.md)"
+    )

@@ -40,8 +40,11 @@ def test_the_checklists_moved_on() -> None:
     assert levels["1.35"]["gpu_sharing"] == levels["1.36"]["advanced_inference_ingress"] == "SHOULD"
 
 
-def test_each_environment_is_held_against_its_own_minor(dev_stack: Stack, prod_stack: Stack) -> None:
-    assert conformance.cluster_minor(dev_stack) == "1.34"
+def test_each_environment_is_held_against_its_own_minor(
+    main_tf_stack: Stack, dev_stack: Stack, prod_stack: Stack
+) -> None:
+    assert conformance.cluster_minor(main_tf_stack) == "1.34"
+    assert conformance.cluster_minor(dev_stack) == "1.36"
     assert conformance.cluster_minor(prod_stack) == "1.36"
 
 
@@ -63,8 +66,8 @@ def test_prod_provides_every_must_and_the_should_items_aks_can(
     assert findings["virtualized_accelerator"].outcome == conformance.NOT_APPLICABLE
 
 
-def test_dev_lists_what_the_cpu_only_poc_lacks(dev_stack: Stack, dev_workloads: Stack) -> None:
-    findings = conformance.evaluate(dev_stack, dev_workloads)
+def test_main_tf_lists_what_the_cpu_only_poc_lacks(main_tf_stack: Stack, main_tf_workloads: Stack) -> None:
+    findings = conformance.evaluate(main_tf_stack, main_tf_workloads)
     lacking = {name for name, finding in findings.items() if not finding.provided}
     assert lacking == {
         "cluster_autoscaling",
@@ -138,14 +141,39 @@ def test_an_overridden_dra_guard_fails_secure_access(prod_stack: Stack, prod_wor
 
 
 def test_markdown_report(
-    prod_stack: Stack, prod_workloads: Stack, dev_stack: Stack, dev_workloads: Stack
+    prod_stack: Stack, prod_workloads: Stack, main_tf_stack: Stack, main_tf_workloads: Stack
 ) -> None:
     prod = conformance.markdown("prod", "1.36", conformance.evaluate(prod_stack, prod_workloads))
     assert "1.36 MUST items provided: 8 of 8" in prod
     assert "1.36 SHOULD items provided: 2 of 6" in prod
-    dev = conformance.markdown("dev", "1.34", conformance.evaluate(dev_stack, dev_workloads))
-    assert "1.34 MUST items provided: 5 of 9" in dev
-    assert "SHOULD" not in dev.split("| Item")[0]
+    poc = conformance.markdown("main-tf", "1.34", conformance.evaluate(main_tf_stack, main_tf_workloads))
+    assert "1.34 MUST items provided: 5 of 9" in poc
+    assert "SHOULD" not in poc.split("| Item")[0]
+
+
+def _on_minor(stack: Stack, version: str) -> Stack:
+    changed = copy.deepcopy(stack)
+    for cluster in changed["resource"]["azurerm_kubernetes_cluster"].values():
+        cluster["kubernetes_version"] = version
+    return changed
+
+
+def test_the_report_works_for_a_1_37_cluster_and_names_what_prod_would_lack(
+    prod_stack: Stack, prod_workloads: Stack
+) -> None:
+    """prod on 1.37 (its GA unconfirmed in data/aks-versions.toml): the v1.37 checklist, whose only
+    new item (workload_sandboxing, SHOULD) prod lacks beside what it lacks on 1.36."""
+    on_1_37 = _on_minor(prod_stack, "1.37")
+    assert conformance.cluster_minor(on_1_37) == "1.37"
+    findings = conformance.evaluate(on_1_37, prod_workloads)
+    lacking = {name for name, finding in findings.items() if not finding.provided}
+    today = conformance.evaluate(prod_stack, prod_workloads)
+    lacking_now = {name for name, finding in today.items() if not finding.provided}
+    assert lacking == lacking_now | {"workload_sandboxing"}
+    report = conformance.markdown("prod", "1.37", findings)
+    assert "1.37 MUST items provided: 8 of 8" in report
+    assert "1.37 SHOULD items provided: 2 of 7" in report
+    assert conformance.draft_checklist("prod", "1.37", findings)["metadata"]["kubernetesVersion"] == "v1.37"
 
 
 def test_draft_checklist_has_the_official_shape(prod_stack: Stack, prod_workloads: Stack) -> None:
@@ -178,19 +206,19 @@ def test_draft_keeps_the_official_categories_and_order(prod_stack: Stack, prod_w
 
 
 def test_report_from_synthesized_output(
-    tmp_path: Path, dev_stack: Stack, dev_workloads: Stack, monkeypatch
+    tmp_path: Path, main_tf_stack: Stack, main_tf_workloads: Stack, monkeypatch
 ) -> None:
     import json
 
     for name, stack in (
-        ("ai-conformant-aks-dev", dev_stack),
-        ("ai-conformant-aks-dev-workloads", dev_workloads),
+        ("ai-conformant-aks-main-tf", main_tf_stack),
+        ("ai-conformant-aks-main-tf-workloads", main_tf_workloads),
     ):
         folder = tmp_path / "stacks" / name
         folder.mkdir(parents=True)
         (folder / "cdk.tf.json").write_text(json.dumps(stack))
     monkeypatch.setattr(conformance, "REPORT_DIR", tmp_path / "reports")
     assert conformance.main([str(tmp_path)]) == 0
-    assert "1.34 MUST items provided: 5 of 9" in (tmp_path / "reports" / "dev.md").read_text()
-    draft = yaml_text.load((tmp_path / "reports" / "dev-AIConformance-1.34.yaml").read_text())
+    assert "1.34 MUST items provided: 5 of 9" in (tmp_path / "reports" / "main-tf.md").read_text()
+    draft = yaml_text.load((tmp_path / "reports" / "main-tf-AIConformance-1.34.yaml").read_text())
     assert draft["metadata"]["kubernetesVersion"] == "v1.34"
