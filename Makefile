@@ -82,8 +82,9 @@ test-standard-import: install ## Every environment synthesized with the fast and
 scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
 	python -m aks_platform.security_scan $(OUT)
 
-conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML)
+conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML), then the 60-day look-ahead
 	python -m aks_platform.conformance $(OUT)
+	python -m aks_platform.look_ahead $(OUT)
 
 bench: install ## Benchmark synth and the test suite against a plain cdktf+azurerm import; writes bench/results/
 	python bench/run.py $(BENCH_ARGS)
