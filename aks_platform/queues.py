@@ -1,9 +1,10 @@
 """Kueue queues of one environment, with quotas equal to the capacity each one describes.
 
 - The KAITO workspace's namespace gets a LocalQueue named "default". Kueue's LocalQueueDefaulting
-  (beta and on by default since Kueue 0.12; pkg/controller/jobs/statefulset/statefulset_webhook.go
-  at v0.16.1) then labels the StatefulSet KAITO creates there with that queue, so the inference
-  workload is admitted by Kueue, as one pod group. Its flavor is the nodes KAITO provisions for
+  (always on in Kueue 0.19, within managedJobsNamespaceSelector; pkg/controller/jobframework/defaults.go
+  and pkg/controller/jobs/statefulset/statefulset_webhook.go at v0.19.2) then labels the StatefulSet
+  KAITO creates there with that queue, so the inference workload is admitted by Kueue, as one
+  pod group. Its flavor is the nodes KAITO provisions for
   the workspace (KAITO's node label), its quota their capacity: instance type times count.
 - The batch pool (a user pool) gets a LocalQueue for batch jobs; its flavor is the pool (AKS's
   agentpool label, tolerating the pool's GPU taint), its quota the pool at max_count.

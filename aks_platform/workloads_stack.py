@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, Kuberne
 
 from aks_platform import manifests
 from aks_platform.addresses import PinnedStack
+from aks_platform.kueue_values import kueue_values
 from aks_platform.local_charts import CHARTS, declared_version
 from aks_platform.naming import Naming
 from aks_platform.queues import kueue_objects
@@ -75,11 +76,12 @@ class WorkloadsStack(PinnedStack):
         if workloads.gang_scheduling.enabled:
             objects = kueue_objects(settings)
             existing = {workloads.kaito_workspace.namespace} if kaito else set()
-            GangScheduling(
+            scheduling = GangScheduling(
                 self,
                 "gang-scheduling",
                 GangSchedulingProps(
                     kueue_chart=manifests.pinned_chart("kueue"),
+                    kueue_values=kueue_values(settings),
                     queues_chart=QUEUES_CHART,
                     queues_chart_version=declared_version(CHARTS / "kueue-queues"),
                     objects=objects,
@@ -91,6 +93,8 @@ class WorkloadsStack(PinnedStack):
                     depends_on=[kaito.namespace] if kaito else [],
                 ),
             )
+            if kaito is not None:
+                kaito.wait_for(scheduling.queues)
         dra = workloads.dra
         pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
         if dra.enabled and pool is not None:

@@ -21,6 +21,17 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV
 from constructs import Construct
 
 
+class _BlockStrings(yaml.SafeDumper):
+    """Writes multi-line strings (the chart's manager configuration) as literal blocks, readable in review."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_BlockStrings.add_representer(str, _string)
+
+
 @dataclass(frozen=True)
 class GangSchedulingProps:
     """The Kueue chart to install, and the queues to create with the local queues chart."""
@@ -34,6 +45,8 @@ class GangSchedulingProps:
     objects: Sequence[Mapping[str, Any]]
     #: Namespaces this construct creates for its LocalQueues (others must exist already).
     namespaces: Sequence[str] = ()
+    #: Values of the Kueue chart (replicas, disruption budget, manager configuration).
+    kueue_values: Mapping[str, Any] = field(default_factory=dict)
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 
@@ -42,7 +55,12 @@ class GangScheduling(Construct):
 
     def __init__(self, scope: Construct, id: str, props: GangSchedulingProps) -> None:
         super().__init__(scope, id)
-        self.kueue = Release(self, "kueue", name="kueue", **dict(props.kueue_chart))
+        values = (
+            [yaml.dump(dict(props.kueue_values), Dumper=_BlockStrings, sort_keys=True)]
+            if props.kueue_values
+            else None
+        )
+        self.kueue = Release(self, "kueue", name="kueue", values=values, **dict(props.kueue_chart))
         self.namespaces = []
         for namespace in props.namespaces:
             created = NamespaceV1(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import TerraformResource
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 
 from constructs import Construct
@@ -38,3 +39,10 @@ class KaitoWorkspace(Construct):
             manifest=dict(props.workspace),
             depends_on=[self.namespace],
         )
+
+    def wait_for(self, *dependables: TerraformResource) -> None:
+        """Create the Workspace only after these, such as the release with its namespace's LocalQueue:
+        a StatefulSet KAITO creates before the queue exists is never managed by Kueue."""
+        # Terraform's depends_on takes bare addresses (type.name), not the interpolated fqn.
+        addresses = [f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in dependables]
+        self.workspace.depends_on = [*(self.workspace.depends_on or []), *addresses]

@@ -122,3 +122,60 @@ def test_a_gateway_beside_the_default_queue_is_caught() -> None:
     _, workloads = synth_environment("dev", workloads=settings)
     assert workloads is not None
     assert [entry for entry in intruders(workloads) if "(Gateway) in smollm2" in entry]
+
+
+def depends_on(stack: Stack, address: str) -> set[str]:
+    """Every address `address` waits for, directly or through others (Terraform's depends_on)."""
+    kind, name = address.split(".", 1)
+    direct = resources(stack, kind).get(name, {}).get("depends_on", [])
+    found: set[str] = set()
+    for item in direct:
+        if item not in found:
+            found |= {item} | depends_on(stack, item)
+    return found
+
+
+def queue_release_of(stack: Stack, namespace: str) -> str | None:
+    """The helm_release that applies the LocalQueue of a namespace."""
+    for name, body in resources(stack, "helm_release").items():
+        for values in body.get("values", []):
+            for item in (yaml_text.load(values) or {}).get("objects", []):
+                if item["kind"] == "LocalQueue" and item["metadata"]["namespace"] == namespace:
+                    return f"helm_release.{name}"
+    return None
+
+
+def workspace_waits_for_its_queue(stack: Stack) -> list[str]:
+    problems = []
+    for name, body in resources(stack, "kubernetes_manifest").items():
+        if body["manifest"]["kind"] != "Workspace":
+            continue
+        namespace = body["manifest"]["metadata"]["namespace"]
+        release = queue_release_of(stack, namespace)
+        waits = depends_on(stack, f"kubernetes_manifest.{name}")
+        if release is None or release not in waits:
+            problems.append(f"kubernetes_manifest.{name} does not wait for the LocalQueue of {namespace}")
+        elif "helm_release.kueue" not in waits:
+            problems.append(f"kubernetes_manifest.{name} does not wait for Kueue")
+    return problems
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_the_workspace_waits_for_its_queue(
+    environment: str, dev_workloads: Stack, prod_workloads: Stack
+) -> None:
+    """A StatefulSet KAITO creates before its namespace's LocalQueue exists is never queued."""
+    stack = dev_workloads if environment == "dev" else prod_workloads
+    assert queue_release_of(stack, "smollm2") == "helm_release.kueue_queues"
+    assert workspace_waits_for_its_queue(stack) == []
+
+
+def test_a_workspace_that_does_not_wait_is_caught(dev_workloads: Stack) -> None:
+    import copy
+
+    stack = copy.deepcopy(dev_workloads)
+    workspace = resources(stack, "kubernetes_manifest")["kaito_workspace"]
+    workspace["depends_on"] = [item for item in workspace["depends_on"] if "kueue" not in item]
+    assert workspace_waits_for_its_queue(stack) == [
+        "kubernetes_manifest.kaito_workspace does not wait for the LocalQueue of smollm2"
+    ]
