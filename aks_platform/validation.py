@@ -15,6 +15,7 @@ from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
 from aks_platform.field_rules import TAINT
 from aks_platform.naming import Naming
+from aks_platform.placement import placement_problems
 from aks_platform.queues import queue_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
 from aks_platform.settings_production import maintenance_problems
@@ -346,6 +347,7 @@ def _check_workloads(settings: EnvironmentSettings) -> Iterator[Problem]:
     scheduling = workloads.gang_scheduling
     if scheduling.enabled:
         yield from queue_problems(settings)
+    yield from placement_problems(settings)
     if workloads.dra.enabled:
         yield from _check_dra(settings)
 

@@ -465,6 +465,11 @@ CASES = [
         ),
     ),
     Case(
+        "no-node-for-ordinary-pods",
+        VALID + gpu_pool(),
+        ("user_pools", "no pool always has one", "add a small CPU user pool without taints"),
+    ),
+    Case(
         "kueue-batch-pool-unknown",
         VALID + '[workloads.gang_scheduling]\nbatch_pool = "gpu"\n',
         ('workloads.gang_scheduling.batch_pool = "gpu"', "name one of the user pools (gpunp)", '"none"'),

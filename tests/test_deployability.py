@@ -61,8 +61,8 @@ def _assert_serialized(stack: Stack) -> None:
 
 def test_cluster_operations_run_one_at_a_time(dev_stack: Stack, prod_stack: Stack) -> None:
     assert len(_cluster_operations(dev_stack)) == 3  # cluster, gpunp, Gateway API update
-    # prod adds gpunp's GPU profile update (managed GPU stack, MIG strategy).
-    assert len(_cluster_operations(prod_stack)) == 4
+    # prod adds gpunp's GPU profile update (managed GPU stack, MIG strategy) and the apps pool.
+    assert len(_cluster_operations(prod_stack)) == 5
     for stack in (dev_stack, prod_stack):
         _assert_serialized(stack)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import Stack, only
+from conftest import Stack, only, resources
 
 
 def test_gpu_pool_runs_real_gpus_and_can_scale_to_zero(prod_stack: Stack) -> None:
-    pool = only(prod_stack, "azurerm_kubernetes_cluster_node_pool")
+    pool = resources(prod_stack, "azurerm_kubernetes_cluster_node_pool")["node_pool_gpunp"]
     assert pool["vm_size"].startswith("Standard_N")
     assert pool["node_taints"] == ["sku=gpu:NoSchedule"]
     assert pool["gpu_driver"] == "Install"
@@ -68,3 +68,14 @@ def test_container_insights_uses_managed_identity(prod_stack: Stack) -> None:
         "log_analytics_workspace_id": "${azurerm_log_analytics_workspace.log_analytics_workspace.id}",
         "msi_auth_for_monitoring_enabled": True,
     }
+
+
+def test_a_cpu_pool_for_ordinary_pods(prod_stack: Stack) -> None:
+    """Kueue's controller and the gateway need untainted nodes that are always there
+    (tests/test_scheduling.py)."""
+    pool = resources(prod_stack, "azurerm_kubernetes_cluster_node_pool")["node_pool_apps"]
+    assert pool["vm_size"] == "Standard_D4ds_v5"
+    assert "node_taints" not in pool
+    assert pool["min_count"] >= 2  # Kueue's two replicas, spread over nodes
+    assert pool["zones"] == ["1", "2", "3"]
+    assert pool["host_encryption_enabled"] is True

@@ -65,6 +65,13 @@ def valid_documents(draw: st.DrawFn) -> Document:
             pool["taints"] = ["sku=gpu:NoSchedule"]
             pool["gpu_driver"] = "Install"
         user_pools.append(pool)
+    system_pool: Document = {"name": system_name, "vm_size": "Standard_D4ds_v5", **draw(scaling(floor=1))}
+    if user_pools and not any(
+        "taints" not in pool and (pool.get("min_count") or pool.get("node_count", 0)) >= 1
+        for pool in user_pools
+    ):
+        # Kueue and the gateway need an untainted node at all times (aks_platform/placement.py).
+        system_pool["only_critical_addons"] = False
     if user_pools:
         workloads: Document = {"gang_scheduling": {"batch_pool": user_pools[0]["name"]}}
         if draw(st.booleans()):
@@ -78,7 +85,7 @@ def valid_documents(draw: st.DrawFn) -> Document:
         "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=4)),
         "cluster": {"kubernetes_version": version},
         "istio": {"revisions": [revision]},
-        "system_pool": {"name": system_name, "vm_size": "Standard_D4ds_v5", **draw(scaling(floor=1))},
+        "system_pool": system_pool,
         "user_pools": user_pools,
     }
 
