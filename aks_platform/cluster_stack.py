@@ -17,6 +17,7 @@ from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
 from aks_platform.recording_rules import load_recording_rule_groups
+from aks_platform.resource_providers import register_needs
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.versions import load_table
@@ -85,6 +86,7 @@ class ClusterStack(PinnedStack):
             )
 
         depends_on = []
+        features = None
         if settings.preview_features.names:
             features = PreviewFeatures(
                 self,
@@ -171,6 +173,15 @@ class ClusterStack(PinnedStack):
             )
 
         self._protect(settings, insights)
+        if settings.resource_providers.enabled:
+            # Last, so that it sees every resource: each then waits for the registrations it needs.
+            register_needs(
+                self,
+                "resource-providers",
+                client.subscription_id,
+                already={"Microsoft.ContainerService": features.ready} if features else {},
+                wait=settings.preview_features.wait,
+            )
         self._outputs()
         self.pin_check()
 

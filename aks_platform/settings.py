@@ -52,7 +52,11 @@ from aks_platform.field_rules import (
     Zones,
 )
 from aks_platform.settings_base import Settings
-from aks_platform.settings_production import MaintenanceSettings, ProtectionSettings
+from aks_platform.settings_production import (
+    MaintenanceSettings,
+    ProtectionSettings,
+    ResourceProviderSettings,
+)
 
 # The AKS default tags that main.tf put on every taggable resource.
 DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
@@ -566,11 +570,13 @@ class EnvironmentSettings(Settings):
     workloads: WorkloadsSettings = WorkloadsSettings()
     backend: BackendSettings = LocalBackendSettings()
     'Where Terraform keeps state: `type = "local"` or `"azurerm"` (docs/deploying.md, docs/production.md).'
-    # Production (docs/production.md): protection and maintenance windows.
+    # Production (docs/production.md): protection, maintenance windows, provider registration.
     protection: ProtectionSettings = ProtectionSettings()
     "prevent_destroy and CanNotDelete locks on the cluster and the workspaces (a table)."
     maintenance: MaintenanceSettings = MaintenanceSettings()
     "AKS planned maintenance windows for automatic upgrades (a table)."
+    resource_providers: ResourceProviderSettings = ResourceProviderSettings()
+    "Registering the resource providers and subscription features the cluster stack needs (a table)."
 
     @model_validator(mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""Settings for running an environment in production: protection and maintenance windows.
+"""Settings for running an environment in production: protection, maintenance windows and the
+registration of what the subscription must offer.
 
 Single-value rules sit on the fields; the rules across a window's values (which day fields a
 frequency needs, the interval's range) are `maintenance_problems`, which
@@ -93,6 +94,17 @@ class MaintenanceSettings(Settings):
     "aksManagedAutoUpgradeSchedule (a table): needs cluster.automatic_upgrade_channel."
     node_os: ScheduledWindowSettings | None = None
     'aksManagedNodeOSUpgradeSchedule (a table): needs node_os_upgrade_channel "SecurityPatch" or "NodeImage".'
+
+
+class ResourceProviderSettings(Settings):
+    """Registering the resource providers and subscription features the cluster stack needs."""
+
+    enabled: StrictBool = True
+    (
+        "Register them in the cluster stack, each before the resources that need it "
+        "(data/resource-providers.toml says which, and why); false when your platform team registers "
+        "them, so the deploying identity needs no subscription-wide register permission."
+    )
 
 
 NODE_OS_CHANNELS = ("SecurityPatch", "NodeImage")

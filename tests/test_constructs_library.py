@@ -31,6 +31,7 @@ from constructs.managed_prometheus import (
 from constructs.node_pool import NodePoolProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
 from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
+from constructs.resource_providers import ResourceProviders, ResourceProvidersProps
 from constructs.user_node_pool import UserNodePool, UserNodePoolProps
 
 CLUSTER_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
@@ -146,6 +147,15 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
     ),
     "PreviewFeatures": lambda scope, id: PreviewFeatures(
         scope, id, PreviewFeaturesProps(subscription_id="0", features=("A", "B"))
+    ),
+    "ResourceProviders": lambda scope, id: ResourceProviders(
+        scope,
+        id,
+        ResourceProvidersProps(
+            subscription_id="0",
+            providers=("Microsoft.Monitor",),
+            features=("Microsoft.Compute/EncryptionAtHost",),
+        ),
     ),
     "ManagedGatewayApi": lambda scope, id: ManagedGatewayApi(
         scope, id, ManagedGatewayApiProps(cluster_id=CLUSTER_ID, api_version="2026-03-01")
@@ -292,6 +302,8 @@ EXPECTED = {
     },
     "NvidiaDra": {"helm_release": 1},
     "PreviewFeatures": {"azapi_resource_action": 3, "time_sleep": 1},
+    # One feature (a PUT), its provider's registration after the wait, and the other provider's.
+    "ResourceProviders": {"azapi_resource_action": 3, "time_sleep": 1},
     "UserNodePool": {"azurerm_kubernetes_cluster_node_pool": 1, "azapi_update_resource": 1},
 }
 

@@ -89,23 +89,31 @@ def test_prod_registers_only_the_feature_its_api_version_needs(prod_stack: Stack
     features = [
         action["resource_id"].rsplit("/", 1)[1]
         for action in resources(prod_stack, "azapi_resource_action").values()
-        if "subscriptionFeatureRegistrations" in action["type"]
+        if "featureProviders/Microsoft.ContainerService/" in action["resource_id"]
     ]
     assert features == ["ManagedGPUExperiencePreview"]
     register = resources(prod_stack, "azapi_resource_action")["register_container_service_provider"]
     assert register["action"] == "register"
-    assert only(prod_stack, "azurerm_kubernetes_cluster")["depends_on"] == [
+    assert only(prod_stack, "azurerm_kubernetes_cluster")["depends_on"][0] == (
         "azapi_resource_action.register_container_service_provider"
-    ]
+    )
 
 
 def test_no_feature_flags_means_no_registration_and_no_wait() -> None:
     from aks_platform.settings import PreviewFeatureSettings
 
     stack = synth_cluster_stack("prod", preview_features=PreviewFeatureSettings(names=()))
-    assert resources(stack, "azapi_resource_action") == {}
-    assert resources(stack, "time_sleep") == {}
-    assert "depends_on" not in only(stack, "azurerm_kubernetes_cluster")
+    actions = resources(stack, "azapi_resource_action")
+    assert not [
+        name for name, action in actions.items() if "Microsoft.ContainerService/" in action["resource_id"]
+    ]
+    assert "wait_for_preview_features" not in resources(stack, "time_sleep")
+    # Microsoft.ContainerService is still registered, once, by the stack's provider registrations.
+    assert actions["register_microsoft_container_service"]["action"] == "register"
+    assert (
+        "azapi_resource_action.register_microsoft_container_service"
+        in only(stack, "azurerm_kubernetes_cluster")["depends_on"]
+    )
 
 
 def test_prod_container_insights_collects_through_a_rule_and_association(prod_stack: Stack) -> None:
