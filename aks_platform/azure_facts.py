@@ -64,3 +64,10 @@ def load_vm_sizes() -> dict[str, VmSize]:
 def load_container_insights() -> dict[str, Any]:
     """Streams and extension settings of the Container Insights data collection rule."""
     return tomllib.loads(CONTAINER_INSIGHTS.read_text(encoding="utf-8"))
+
+
+def container_insights_streams(managed_prometheus: bool) -> tuple[str, ...]:
+    """The streams the rule sends: the metric streams only without managed Prometheus, which
+    collects those metrics itself (data/container-insights.toml says why)."""
+    data = load_container_insights()
+    return tuple(data["streams"]) + (() if managed_prometheus else tuple(data["metric_streams"]))

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProvid
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from aks_platform.addresses import PinnedStack
-from aks_platform.azure_facts import load_container_insights
+from aks_platform.azure_facts import container_insights_streams, load_container_insights
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
@@ -75,7 +75,7 @@ class ClusterStack(PinnedStack):
                     location=settings.location,
                     resource_group_name=resource_group.string_value,
                     retention_in_days=settings.container_insights.retention_in_days,
-                    streams=tuple(collection["streams"]),
+                    streams=container_insights_streams(settings.managed_prometheus.enabled),
                     data_collection_settings=collection["data_collection_settings"],
                     tags=settings.tags,
                     extension_name=collection["extension_name"],

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Stack, only, resources, synth_cluster_stack
+from conftest import Stack, environment_settings, only, resources, synth_cluster_stack, synth_settings
 
-from aks_platform.azure_facts import load_container_insights
+from aks_platform.azure_facts import container_insights_streams, load_container_insights
 from aks_platform.settings import NodePoolSettings
 
 CLUSTER_ADDRESS = "azurerm_kubernetes_cluster.aks"
@@ -116,6 +116,48 @@ def test_no_feature_flags_means_no_registration_and_no_wait() -> None:
     )
 
 
+# The stream values of the Container Insights rule and their tables (MicrosoftDocs/azure-monitor-docs
+# articles/azure-monitor/containers/container-insights-cost-config.md, "Log Analytics data collection").
+DOCUMENTED_STREAMS = {
+    "Microsoft-ContainerInventory",
+    "Microsoft-ContainerNodeInventory",
+    "Microsoft-Perf",
+    "Microsoft-InsightsMetrics",
+    "Microsoft-KubeMonAgentEvents",
+    "Microsoft-KubeServices",
+    "Microsoft-KubePVInventory",
+    "Microsoft-KubeNodeInventory",
+    "Microsoft-KubePodInventory",
+    "Microsoft-KubeEvents",
+    "Microsoft-ContainerLogV2",
+    "Microsoft-ContainerLog",
+}
+
+
+def test_no_retired_stream_and_no_metrics_twice() -> None:
+    """ContainerLog's support ended 2026-09-30; Perf and InsightsMetrics duplicate what managed
+    Prometheus collects, so they go only where it is off (data/container-insights.toml)."""
+    data = load_container_insights()
+    assert "Microsoft-ContainerLog" in data["retired_streams"]
+    assert "Microsoft-ContainerLog" not in data["streams"] + data["metric_streams"]
+    assert container_insights_streams(managed_prometheus=True) == tuple(data["streams"])
+    assert set(container_insights_streams(managed_prometheus=False)) == set(data["streams"]) | {
+        "Microsoft-Perf",
+        "Microsoft-InsightsMetrics",
+    }
+
+
+def test_without_managed_prometheus_the_rule_sends_the_metric_streams() -> None:
+    from aks_platform.settings import ManagedPrometheusSettings
+
+    settings = environment_settings("prod")
+    stack = synth_settings(
+        "prod", settings.model_copy(update={"managed_prometheus": ManagedPrometheusSettings(enabled=False)})
+    )[0]
+    rule = resources(stack, "azurerm_monitor_data_collection_rule")["container_insights_rule"]
+    assert "Microsoft-Perf" in rule["data_flow"][0]["streams"]
+
+
 def test_prod_container_insights_collects_through_a_rule_and_association(prod_stack: Stack) -> None:
     data = load_container_insights()
     workspace_id = "${azurerm_log_analytics_workspace.log_analytics_workspace.id}"
@@ -130,6 +172,7 @@ def test_prod_container_insights_collects_through_a_rule_and_association(prod_st
     assert rule["destinations"] == {
         "log_analytics": [{"name": "ciworkspace", "workspace_resource_id": workspace_id}]
     }
+    # prod has managed Prometheus: the metric streams it duplicates are not sent.
     assert rule["data_flow"] == [{"destinations": ["ciworkspace"], "streams": data["streams"]}]
     (extension,) = rule["data_sources"]["extension"]
     assert extension["extension_name"] == "ContainerInsights"
@@ -141,9 +184,10 @@ def test_prod_container_insights_collects_through_a_rule_and_association(prod_st
             "enableContainerLogV2": True,
         }
     }
-    # Every stream Microsoft's onboarding sends; ContainerLogV2 is the schema the settings turn on.
+    # ContainerLogV2 is the schema the settings turn on; each stream is one of the rule's
+    # documented stream values (container-insights-cost-config.md, stream to table mapping).
     assert "Microsoft-ContainerLogV2" in data["streams"]
-    assert all(stream.startswith("Microsoft-") for stream in data["streams"])
+    assert set(data["streams"]) | set(data["metric_streams"]) <= DOCUMENTED_STREAMS
     association = resources(prod_stack, "azurerm_monitor_data_collection_rule_association")[
         "container_insights_rule_association"
     ]
