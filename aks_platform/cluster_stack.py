@@ -16,7 +16,7 @@ from aks_platform.azure_facts import container_insights_streams, load_container_
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
-from aks_platform.recording_rules import load_recording_rule_groups
+from aks_platform.recording_rules import UX_GROUP, load_recording_rule_groups
 from aks_platform.resource_providers import register_needs
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
@@ -158,7 +158,7 @@ class ClusterStack(PinnedStack):
                     rule_groups=[
                         PrometheusRuleGroup(
                             id=group.name,
-                            name=naming.rule_group(group.name),
+                            name=group.resource_name(naming.cluster),
                             description=group.description,
                             interval=group.iso8601_interval,
                             rules=[
@@ -167,6 +167,7 @@ class ClusterStack(PinnedStack):
                             ],
                         )
                         for group in load_recording_rule_groups()
+                        if settings.managed_prometheus.ux_recording_rules or group.name != UX_GROUP
                     ],
                     tags=settings.tags,
                 ),

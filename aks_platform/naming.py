@@ -59,9 +59,6 @@ class Naming:
     def log_analytics_workspace(self) -> str:
         return f"log-{self.prefix}-{self.location}"
 
-    def rule_group(self, group: str) -> str:
-        return f"{group}-{self.cluster}"
-
     def local_state_file(self, stack: str) -> str:
         # Terraform runs in cdktf.out/stacks/<stack>/; three levels up is the project root,
         # where the cdktf CLI itself keeps local state by default.

@@ -1,12 +1,15 @@
 """Prometheus recording rules, read from data/recording-rules.yaml (Prometheus rule-file format).
 
-The file is parsed once per process, however many stacks use it.
+The file is parsed once per process, however many stacks use it. A group's Azure resource name and
+description follow the default ("<group>-<cluster>", the group name in words) unless
+data/recording-rule-groups.toml gives Microsoft's own (the UX group).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,9 @@ from aks_platform import yaml_text
 from aks_platform.paths import DATA
 
 RULES_FILE = DATA / "recording-rules.yaml"
+GROUPS_FILE = DATA / "recording-rule-groups.toml"
+# The group managed_prometheus.ux_recording_rules switches.
+UX_GROUP = "UXRecordingRulesRuleGroup"
 
 _DURATION = re.compile(r"^(?P<value>[1-9][0-9]*)(?P<unit>[smh])$")
 
@@ -30,11 +36,19 @@ class RecordingRuleGroup:
     name: str
     interval: str
     rules: tuple[RecordingRule, ...]
+    # Microsoft's own name pattern ({cluster}) and description, where they are not the default.
+    azure_name: str | None = None
+    azure_description: str | None = None
 
     @property
     def description(self) -> str:
-        """The group name in words: "NodeRecordingRulesRuleGroup" -> "Node Recording Rules Rule Group"."""
-        return " ".join(re.findall(r"[A-Z][a-z0-9]*", self.name))
+        """Microsoft's description, else the group name in words: "NodeRecordingRulesRuleGroup" ->
+        "Node Recording Rules Rule Group"."""
+        return self.azure_description or " ".join(re.findall(r"[A-Z][a-z0-9]*", self.name))
+
+    def resource_name(self, cluster: str) -> str:
+        """The Azure rule group's name for a cluster: "<group>-<cluster>" unless Microsoft's differs."""
+        return self.azure_name.format(cluster=cluster) if self.azure_name else f"{self.name}-{cluster}"
 
     @property
     def iso8601_interval(self) -> str:
@@ -49,11 +63,16 @@ class RecordingRuleGroup:
 
 
 @functools.cache
-def load_recording_rule_groups(path: Path = RULES_FILE) -> tuple[RecordingRuleGroup, ...]:
+def load_recording_rule_groups(
+    path: Path = RULES_FILE, groups_path: Path = GROUPS_FILE
+) -> tuple[RecordingRuleGroup, ...]:
     document = yaml_text.load(path.read_text(encoding="utf-8"))
+    azure = tomllib.loads(groups_path.read_text(encoding="utf-8"))
     return tuple(
         RecordingRuleGroup(
             name=group["name"],
+            azure_name=azure.get(group["name"], {}).get("name"),
+            azure_description=azure.get(group["name"], {}).get("description"),
             interval=group.get("interval", "1m"),
             rules=tuple(
                 RecordingRule(

@@ -363,6 +363,11 @@ class ManagedPrometheusSettings(Settings):
     "Kubernetes label keys kube-state-metrics may export."
     annotations_allowed: tuple[StrictStr, ...] = ()
     "Kubernetes annotation keys kube-state-metrics may export."
+    ux_recording_rules: StrictBool = True
+    (
+        "The UX recording rule group Microsoft's onboarding deploys beside the node and Kubernetes "
+        "groups (what the portal's Kubernetes views read); main.tf had none."
+    )
 
 
 class ContainerInsightsSettings(Settings):
