@@ -1,9 +1,11 @@
 """Checks of what the workloads stacks apply, against the schemas the cluster would use.
 
 - Core Kubernetes types: kubernetes-validate's strict schemas of the cluster's minor.
-- Custom resources: the upstream CRDs in ../shared/reference/crds, their openAPIV3Schema turned into
-  a JSON Schema in which unknown fields fail (the API server prunes them, so an unknown field is a
-  value that silently does nothing) unless the CRD says x-kubernetes-preserve-unknown-fields.
+- Custom resources: `validate(object, crd_schema)` with the upstream CRDs in ../shared/reference/crds.
+  The schema's defaults are applied first, as the API server does; then the openAPIV3Schema as a
+  JSON Schema in which unknown fields fail (the API server prunes them, so an unknown field is a
+  value that silently does nothing) unless the CRD says x-kubernetes-preserve-unknown-fields; then
+  list-map and list-set keys and every CEL rule (crd_rules.py, kube_cel.py; docs/schema-checks.md).
 - Helm values: every key we set must exist in the chart's own values.yaml (reference copy), except
   inside maps and lists the chart leaves open ({} or [] there).
 """
@@ -15,6 +17,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import crd_rules
 import jsonschema
 import kubernetes_validate
 
@@ -31,6 +34,7 @@ REFERENCE_SKIP = (
 )
 
 Manifest = dict[str, Any]
+Schema = dict[str, Any]
 
 
 def reference_available() -> bool:
@@ -57,29 +61,51 @@ def strict(schema: Any) -> Any:
 
 
 @functools.cache
-def crd_validator(file_name: str, kind: str, version: str) -> jsonschema.protocols.Validator:
+def crd_schema(file_name: str, kind: str, version: str) -> Schema:
+    """The openAPIV3Schema of one served version of a reference CRD (shared: do not change it)."""
     documents = [doc for doc in yaml_text.load_all((CRDS / file_name).read_text()) if doc]
     for document in documents:
         if document.get("kind") != "CustomResourceDefinition" or document["spec"]["names"]["kind"] != kind:
             continue
         for served in document["spec"]["versions"]:
             if served["name"] == version:
-                schema = strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
-                # metadata is validated by the API server's ObjectMeta, not the CRD schema.
-                schema.setdefault("properties", {})["metadata"] = {"type": "object"}
-                return jsonschema.Draft202012Validator(schema)
+                return served["schema"]["openAPIV3Schema"]
     raise LookupError(f"{file_name} has no {kind} {version}")
 
 
+# Keyed by the schema's identity; the schema is kept in the value so that identity stays unique.
+_VALIDATORS: dict[int, tuple[Schema, jsonschema.protocols.Validator]] = {}
+
+
+def json_validator(schema: Schema) -> jsonschema.protocols.Validator:
+    if id(schema) not in _VALIDATORS:
+        converted = strict(copy.deepcopy(schema))
+        # metadata is validated by the API server's ObjectMeta, not the CRD schema.
+        converted.setdefault("properties", {})["metadata"] = {"type": "object"}
+        _VALIDATORS[id(schema)] = (schema, jsonschema.Draft202012Validator(converted))
+    return _VALIDATORS[id(schema)][1]
+
+
+def checked(manifest: Manifest, schema: Schema) -> crd_rules.Checked:
+    """Everything the API server checks of a custom resource on create, from its CRD alone."""
+    defaulted, result = crd_rules.check(manifest, schema)
+    result.errors = [
+        f"{'.'.join(str(part) for part in error.absolute_path) or '<root>'}: {error.message}"
+        for error in json_validator(schema).iter_errors(defaulted)
+    ] + result.errors
+    name = f"{manifest.get('kind')} {manifest.get('metadata', {}).get('name')}"
+    result.errors = sorted(f"{name}: {problem}" for problem in result.errors)
+    return result
+
+
+def validate(manifest: Manifest, schema: Schema) -> list[str]:
+    """Why the API server would refuse this object under this CRD schema ([] when it would not)."""
+    return checked(manifest, schema).errors
+
+
 def crd_errors(manifest: Manifest, file_name: str) -> list[str]:
-    group_version = manifest["apiVersion"]
-    version = group_version.split("/")[-1]
-    validator = crd_validator(file_name, manifest["kind"], version)
-    name = f"{manifest['kind']} {manifest['metadata']['name']}"
-    return sorted(
-        f"{name}: {'.'.join(str(part) for part in error.absolute_path)}: {error.message}"
-        for error in validator.iter_errors(manifest)
-    )
+    version = manifest["apiVersion"].split("/")[-1]
+    return validate(manifest, crd_schema(file_name, manifest["kind"], version))
 
 
 def core_errors(manifest: Manifest, minor: str) -> list[str]:

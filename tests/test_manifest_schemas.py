@@ -3,7 +3,9 @@
 Core types: kubernetes-validate (strict) at the cluster's minor. Gateway API: the bundle AKS installs
 on that minor (data/aks-versions.toml). KAITO: every release the Workspace is designed for
 (data/kaito.toml). Kueue: the pinned chart's release. Helm values: the charts' own values.yaml.
-Unknown fields fail everywhere. The upstream files are in ../shared/reference (see schemas.py).
+Unknown fields fail everywhere; custom resources are defaulted first and their CEL rules and list
+keys evaluated too (schemas.validate, docs/schema-checks.md). The upstream files are in
+../shared/reference (see schemas.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,453 @@
+"""The CEL rules and list keys of the CRDs, evaluated on what we emit, and refusing what they refuse.
+
+Each negative case mutates an object the stacks really emit and expects the upstream rule's own
+message (copied from the CRD at the tag ../shared/reference/README.md names). The machinery's
+own cases (messageExpression, fieldPath, escaping, Go's URL parser) use small schemas of their own.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import crd_rules
+import go_url
+import kube_cel
+import pytest
+from conftest import resources
+from schemas import CRDS, REFERENCE_SKIP, checked, crd_errors, crd_schema, reference_available, validate
+from test_manifest_schemas import applied_objects, cluster_minor, crd_files
+
+from aks_platform import yaml_text
+
+needs_reference = pytest.mark.skipif(not reference_available(), reason=REFERENCE_SKIP)
+Manifest = dict[str, Any]
+KUEUE_VERSIONS = ("0.16.1", "0.19.2")
+
+
+def rules_of(schema: Any) -> list[dict[str, Any]]:
+    if isinstance(schema, list):
+        return [rule for item in schema for rule in rules_of(item)]
+    if not isinstance(schema, dict):
+        return []
+    own = list(schema.get("x-kubernetes-validations") or [])
+    return own + [rule for value in schema.values() for rule in rules_of(value)]
+
+
+def refusals(manifest: Manifest, minor: str) -> list[str]:
+    return [problem for name in crd_files(manifest, minor) for problem in crd_errors(manifest, name)]
+
+
+def emitted(stacks: tuple[Any, Any], kind: str, name: str | None = None) -> tuple[Manifest, str]:
+    cluster, workloads = stacks
+    for item in applied_objects(workloads):
+        if item["kind"] == kind and name in (None, item["metadata"]["name"]):
+            return copy.deepcopy(item), cluster_minor(cluster)
+    raise LookupError(f"no {kind} {name or ''} emitted")
+
+
+# --- every rule, every object ---------------------------------------------------------------
+
+
+@needs_reference
+def test_every_rule_of_every_reference_crd_compiles_in_our_environment() -> None:
+    """A function our environment lacks fails here, for every CRD, before any object needs it."""
+    per_file: dict[str, int] = {}
+    for path in sorted(CRDS.glob("*.yaml")):
+        per_file[path.name] = 0
+        for document in yaml_text.load_all(path.read_text()):
+            for version in (document or {}).get("spec", {}).get("versions", []):
+                for rule in rules_of(version["schema"]["openAPIV3Schema"]):
+                    expression = kube_cel.compiled(rule["rule"])
+                    assert expression is not None or "oldSelf" in rule["rule"], rule
+                    if "messageExpression" in rule:
+                        assert kube_cel.compiled(rule["messageExpression"]) is not None
+                    per_file[path.name] += 1
+    # KAITO's Workspace checks are in its webhook, not its CRD; every other reference CRD has rules.
+    assert {name for name, count in per_file.items() if count == 0} == {
+        name for name in per_file if name.startswith("kaito-")
+    }
+    assert sum(per_file.values()) > 900
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_rules_run_on_every_custom_resource_we_emit(environment: str, dev_stacks, prod_stacks) -> None:
+    cluster, workloads = dev_stacks if environment == "dev" else prod_stacks
+    minor = cluster_minor(cluster)
+    evaluated: dict[str, int] = {}
+    for item in applied_objects(workloads):
+        try:
+            files = crd_files(item, minor)
+        except LookupError:
+            continue  # a core type: kubernetes-validate checks it
+        for name in files:
+            schema = crd_schema(name, item["kind"], item["apiVersion"].split("/")[-1])
+            result = checked(item, schema)
+            assert result.errors == []
+            assert all("oldSelf" in skipped for skipped in result.transition_skipped)
+            if any("oldSelf" not in rule["rule"] for rule in rules_of(schema)):
+                assert result.evaluated > 0, f"no rule of {name} ran on {item['kind']}"
+            evaluated[name] = evaluated.get(name, 0) + result.evaluated
+    kinds = {name.rsplit("-", 1)[-1] for name in evaluated}
+    assert {"gateways.yaml", "httproutes.yaml", "clusterqueues.yaml", "resourceflavors.yaml"} <= kinds
+    assert sum(evaluated.values()) > 40
+
+
+# --- Gateway API -----------------------------------------------------------------------------
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_route_path_without_leading_slash_is_refused(environment: str, dev_stacks, prod_stacks) -> None:
+    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute")
+    route["spec"]["rules"][1]["matches"][0]["path"]["value"] = "v1/completions"
+    assert any(
+        "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']" in p
+        for p in refusals(route, minor)
+    )
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_service_backend_without_port_is_refused(environment: str, dev_stacks, prod_stacks) -> None:
+    """Passes only with defaults applied: group and kind are absent in our route."""
+    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute")
+    del route["spec"]["rules"][0]["backendRefs"][0]["port"]
+    problems = refusals(route, minor)
+    assert problems == [
+        f"HTTPRoute {route['metadata']['name']}: spec.rules[0].backendRefs[0]: Invalid value: "
+        "Must have port for Service reference"
+    ]
+
+
+@needs_reference
+def test_route_timeouts_are_compared_as_durations(prod_stacks) -> None:
+    route, minor = emitted(prod_stacks, "HTTPRoute")
+    route["spec"]["rules"][1]["timeouts"] = {"request": "10s", "backendRequest": "1m"}
+    assert any(
+        "backendRequest timeout cannot be longer than request timeout" in p for p in refusals(route, minor)
+    )
+    route["spec"]["rules"][1]["timeouts"] = {"request": "1m", "backendRequest": "10s"}
+    assert refusals(route, minor) == []
+
+
+@needs_reference
+def test_parent_refs_are_told_apart_by_their_escaped_namespace(prod_stacks) -> None:
+    """The rule reads `__namespace__`: two refs to one name differ only by namespace."""
+    route, minor = emitted(prod_stacks, "HTTPRoute")
+    first = route["spec"]["parentRefs"][0]
+    route["spec"]["parentRefs"] = [
+        {**first, "namespace": "a"},
+        {**first, "namespace": "b", "sectionName": "http"},
+    ]
+    assert refusals(route, minor) == []
+    route["spec"]["parentRefs"][1]["namespace"] = "a"
+    assert any(
+        "sectionName must be specified when parentRefs includes 2" in p for p in refusals(route, minor)
+    )
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_listeners_sharing_port_protocol_and_hostname_are_refused(
+    environment, dev_stacks, prod_stacks
+) -> None:
+    gateway, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "Gateway")
+    listener = gateway["spec"]["listeners"][0]
+    gateway["spec"]["listeners"].append({**listener, "name": "second"})
+    assert any(
+        "Combination of port, protocol and hostname must be unique for each listener" in p
+        for p in refusals(gateway, minor)
+    )
+    gateway["spec"]["listeners"][1]["hostname"] = "models.example.com"
+    assert refusals(gateway, minor) == []
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_listener_names_are_list_map_keys(environment: str, dev_stacks, prod_stacks) -> None:
+    gateway, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "Gateway")
+    listener = gateway["spec"]["listeners"][0]
+    gateway["spec"]["listeners"].append({**listener, "port": 8080})
+    problems = refusals(gateway, minor)
+    assert (
+        f'Gateway inference-gateway: spec.listeners[1]: Duplicate value: {{"name": "{listener["name"]}"}}'
+        in problems
+    )
+    assert any("Listener name must be unique within the Gateway" in p for p in problems)
+
+
+@needs_reference
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_tls_on_an_http_listener_is_refused(environment: str, dev_stacks, prod_stacks) -> None:
+    gateway, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "Gateway")
+    gateway["spec"]["listeners"][0]["tls"] = {"certificateRefs": [{"name": "inference-tls"}]}
+    assert any(
+        "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']" in p
+        for p in refusals(gateway, minor)
+    )
+    gateway["spec"]["listeners"][0].update(protocol="HTTPS", port=443)
+    assert refusals(gateway, minor) == []
+
+
+# --- Kueue -----------------------------------------------------------------------------------
+
+
+def kueue(manifest: Manifest, version: str) -> list[str]:
+    plural = manifest["kind"].lower() + "s"
+    return crd_errors(manifest, f"kueue-v{version}-{plural}.yaml")
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_toleration_exists_with_a_value_is_refused(version: str, prod_stacks) -> None:
+    """KAITO's Workspace CRD has no CEL rules; Kueue's ResourceFlavor checks its tolerations."""
+    flavor, _ = emitted(prod_stacks, "ResourceFlavor", "gpunp")
+    assert kueue(flavor, version) == []
+    flavor["spec"]["tolerations"][0]["operator"] = "Exists"
+    assert kueue(flavor, version) == [
+        "ResourceFlavor gpunp: spec.tolerations: Invalid value: "
+        "a value must be empty when 'operator' is 'Exists'"
+    ]
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_covered_resources_longer_than_a_flavors_resources_are_refused(version: str, dev_stacks) -> None:
+    queue, _ = emitted(dev_stacks, "ClusterQueue", "gpunp-batch")
+    queue["spec"]["resourceGroups"][0]["coveredResources"].append("nvidia.com/gpu")
+    assert kueue(queue, version) == [
+        "ClusterQueue gpunp-batch: spec.resourceGroups[0]: Invalid value: "
+        "flavors must have the same number of resources as the coveredResources"
+    ]
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_borrowing_limit_without_a_cohort_is_refused(version: str, prod_stacks) -> None:
+    queue, _ = emitted(prod_stacks, "ClusterQueue", "gpunp-batch")
+    queue["spec"]["resourceGroups"][0]["flavors"][0]["resources"][0]["borrowingLimit"] = "8"
+    assert kueue(queue, version) == [
+        "ClusterQueue gpunp-batch: spec: Invalid value: borrowingLimit must be nil when cohort is empty"
+    ]
+    queue["spec"]["cohortName"] = "shared-gpus"
+    assert kueue(queue, version) == []
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_flavor_and_resource_names_are_list_map_keys(version: str, prod_stacks) -> None:
+    queue, _ = emitted(prod_stacks, "ClusterQueue", "gpunp-batch")
+    resources_ = queue["spec"]["resourceGroups"][0]["flavors"][0]["resources"]
+    resources_[1]["name"] = "cpu"
+    assert (
+        "ClusterQueue gpunp-batch: spec.resourceGroups[0].flavors[0].resources[1]: "
+        'Duplicate value: {"name": "cpu"}' in kueue(queue, version)
+    )
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_admission_check_flavors_are_a_list_set(version: str, prod_stacks) -> None:
+    queue, _ = emitted(prod_stacks, "ClusterQueue", "gpunp-batch")
+    queue["spec"]["admissionChecksStrategy"] = {
+        "admissionChecks": [{"name": "a", "onFlavors": ["gpunp", "gpunp"]}]
+    }
+    assert kueue(queue, version) == [
+        "ClusterQueue gpunp-batch: spec.admissionChecksStrategy.admissionChecks[0].onFlavors[1]: "
+        'Duplicate value: "gpunp"'
+    ]
+
+
+@needs_reference
+@pytest.mark.parametrize("version", KUEUE_VERSIONS)
+def test_taint_effects_are_checked(version: str, prod_stacks) -> None:
+    flavor, _ = emitted(prod_stacks, "ResourceFlavor", "gpunp")
+    flavor["spec"]["nodeTaints"] = [{"key": "sku", "value": "gpu", "effect": "NoSchedul"}]
+    assert any(
+        "supported taint effect values: 'NoSchedule', 'PreferNoSchedule', 'NoExecute'" in p
+        for p in kueue(flavor, version)
+    )
+
+
+# --- defaulting ------------------------------------------------------------------------------
+
+
+@needs_reference
+def test_defaults_are_applied_as_the_api_server_does(prod_stacks, prod_workloads) -> None:
+    """Gateway API documents these defaults: a match's path is PathPrefix "/", a backend a Service."""
+    route, _ = emitted(prod_stacks, "HTTPRoute")
+    schema = crd_schema("gateway-api-v1.5.1-httproutes.yaml", "HTTPRoute", "v1")
+    stored, _ = crd_rules.check(route, schema)
+    header_match = stored["spec"]["rules"][0]["matches"][0]
+    assert header_match["path"] == {"type": "PathPrefix", "value": "/"}
+    assert header_match["headers"][0]["type"] == "Exact"
+    backend = stored["spec"]["rules"][0]["backendRefs"][0]
+    assert (backend["group"], backend["kind"], backend["weight"]) == ("", "Service", 1)
+    assert stored["spec"]["rules"][1]["backendRefs"][0]["weight"] == 90  # ours is kept
+    assert "path" not in route["spec"]["rules"][0]["matches"][0]  # the input is not changed
+    assert resources(prod_workloads, "kubernetes_manifest")  # the route came from the real stack
+
+
+# --- the machinery on small schemas ----------------------------------------------------------
+
+
+def schema_with(rule: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "namespace": {"type": "string"},
+                    "max-size": {"type": "integer"},
+                    "size": {"type": "integer", "default": 1},
+                    "since": {"type": "string", "format": "date-time"},
+                    **spec,
+                },
+                "x-kubernetes-validations": [rule],
+            },
+        },
+    }
+
+
+def toy(spec: dict[str, Any]) -> Manifest:
+    return {"apiVersion": "example.com/v1", "kind": "Toy", "metadata": {"name": "t"}, "spec": spec}
+
+
+def test_message_expression_field_path_and_reason_shape_the_error() -> None:
+    rule = {
+        "rule": "self.size <= self.max__dash__size",
+        "messageExpression": "'size ' + string(self.size) + ' is over ' + string(self.max__dash__size)",
+        "message": "unused",
+        "fieldPath": ".size",
+        "reason": "FieldValueForbidden",
+    }
+    assert validate(toy({"max-size": 0}), schema_with(rule)) == [
+        "Toy t: spec.size: Forbidden: size 1 is over 0"
+    ]
+    assert validate(toy({"max-size": 2}), schema_with(rule)) == []
+
+
+def test_message_falls_back_to_the_rule() -> None:
+    assert validate(toy({}), schema_with({"rule": "self.size > 1"})) == [
+        "Toy t: spec: Invalid value: failed rule: self.size > 1"
+    ]
+
+
+def test_reserved_words_are_escaped_as_kubernetes_does() -> None:
+    assert [kube_cel.escape(name) for name in ("namespace", "a-b", "a.b", "a/b", "a__b", "1a", "x y")] == [
+        "__namespace__",
+        "a__dash__b",
+        "a__dot__b",
+        "a__slash__b",
+        "a__underscores__b",
+        None,
+        None,
+    ]
+    rule = {"rule": "self.__namespace__ == 'models'", "message": "namespace must be models"}
+    assert validate(toy({"namespace": "models"}), schema_with(rule)) == []
+    assert validate(toy({"namespace": "x"}), schema_with(rule)) == [
+        "Toy t: spec: Invalid value: namespace must be models"
+    ]
+
+
+def test_an_evaluation_error_refuses_the_object() -> None:
+    problems = validate(toy({}), schema_with({"rule": "self.namespace == 'x'", "message": "m"}))
+    assert len(problems) == 1 and "evaluating rule: self.namespace == 'x'" in problems[0]
+
+
+def test_a_function_outside_our_environment_stops_the_check_naming_the_rule() -> None:
+    rule = {"rule": "quantity('1').isLessThan(quantity('2'))"}
+    with pytest.raises(kube_cel.RuleError, match=r"quantity\('1'\)"):
+        validate(toy({}), schema_with(rule))
+
+
+def test_transition_rules_are_skipped_and_counted() -> None:
+    result = checked(toy({}), schema_with({"rule": "self == oldSelf"}))
+    assert (result.errors, result.evaluated, result.transition_skipped) == ([], 0, ["spec: self == oldSelf"])
+    with pytest.raises(kube_cel.RuleError, match="optionalOldSelf"):
+        checked(toy({}), schema_with({"rule": "self == oldSelf", "optionalOldSelf": True}))
+
+
+def test_a_timestamp_field_seen_by_a_rule_stops_the_check() -> None:
+    with pytest.raises(kube_cel.RuleError, match="date-time"):
+        validate(toy({"since": "2026-01-01T00:00:00Z"}), schema_with({"rule": "true"}))
+
+
+def test_null_on_a_non_nullable_field_takes_the_default() -> None:
+    stored, _ = crd_rules.check(toy({"size": None}), schema_with({"rule": "true"}))
+    assert stored["spec"]["size"] == 1
+
+
+def test_list_map_items_are_keyed_after_defaulting() -> None:
+    items = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "port": {"type": "integer", "default": 80}},
+    }
+    schema = schema_with(
+        {"rule": "true"},
+        ports={
+            "type": "array",
+            "items": items,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name", "port"],
+        },
+    )
+    assert validate(toy({"ports": [{"name": "a"}, {"name": "a", "port": 81}]}), schema) == []
+    assert validate(toy({"ports": [{"name": "a"}, {"name": "a", "port": 80}]}), schema) == [
+        'Toy t: spec.ports[1]: Duplicate value: {"name": "a", "port": 80}'
+    ]
+
+
+# Go's own table (src/net/url/url_test.go, parseRequestURLTests): valid for ParseRequestURI or not.
+GO_REQUEST_URIS = {
+    "http://foo.com": True,
+    "http://foo.com/": True,
+    "http://foo.com/path": True,
+    "/": True,
+    "//not.a.user@not.a.host/just/a/path": True,
+    "//not.a.user@%66%6f%6f.com/just/a/path/also": True,
+    "*": True,
+    "http://192.168.0.1/": True,
+    "http://192.168.0.1:8080/": True,
+    "http://[fe80::1]/": True,
+    "http://[fe80::1]:8080/": True,
+    "http://[fe80::1%25en0]/": True,
+    "http://[fe80::1%25en0]:8080/": True,
+    "http://[fe80::1%25%65%6e%301-._~]/": True,
+    "http://[fe80::1%25%65%6e%301-._~]:8080/": True,
+    "foo.html": False,
+    "../dir/": False,
+    " http://foo.com": False,
+    "http://192.168.0.%31/": False,
+    "http://192.168.0.%31:8080/": False,
+    "http://[fe80::%31]/": False,
+    "http://[fe80::%31]:8080/": False,
+    "http://[fe80::%31%25en0]/": False,
+    "http://[fe80::%31%25en0]:8080/": False,
+    "http://[fe80::1%en0]/": False,
+    "http://[fe80::1%en0]:8080/": False,
+}
+
+
+@pytest.mark.parametrize(("raw", "valid"), GO_REQUEST_URIS.items())
+def test_url_parsing_follows_go(raw: str, valid: bool) -> None:
+    assert go_url.is_url(raw) is valid
+
+
+def test_istio_style_url_rules_evaluate() -> None:
+    rule = {
+        "rule": 'url(self.uri).getScheme() in ["http", "https"]',
+        "message": "scheme must be http or https",
+    }
+    schema = schema_with(rule, uri={"type": "string"})
+    assert validate(toy({"uri": "HTTPS://login.example.com/keys"}), schema) == []
+    assert validate(toy({"uri": "ftp://login.example.com/keys"}), schema) == [
+        "Toy t: spec: Invalid value: scheme must be http or https"
+    ]
+    (problem,) = validate(toy({"uri": "login.example.com/keys"}), schema)
+    assert "invalid URI for request" in problem
