@@ -64,7 +64,7 @@ def test_each_notice_names_the_date_and_the_fix() -> None:
     assert rendered[2].startswith(f'retired: {file}: istio.revisions[0] = "asm-1-28"')
     assert "end of life on 2026-08-31" in rendered[2]
     for line in rendered:
-        assert 'fix: ' in line and 'cluster.kubernetes_version = "1.36"' in line and '"asm-1-30"' in line
+        assert "fix: " in line and 'cluster.kubernetes_version = "1.36"' in line and '"asm-1-30"' in line
 
 
 def test_a_retired_minor_is_not_offered_as_its_own_fix() -> None:
@@ -72,9 +72,7 @@ def test_a_retired_minor_is_not_offered_as_its_own_fix() -> None:
     left standard support: from 2026-12-01 only the recommended pair is offered."""
     notices = currency_notices(_settings(MAIN_TF), DEC_1)
     patch = next(notice for notice in notices if "patch shipped" in notice.message)
-    assert patch.fixes == (
-        (("cluster.kubernetes_version", "1.36"), ("istio.revisions", ["asm-1-30"])),
-    )
+    assert patch.fixes == ((("cluster.kubernetes_version", "1.36"), ("istio.revisions", ["asm-1-30"])),)
 
 
 def test_shipped_environments_deploy_today() -> None:
@@ -359,9 +357,11 @@ def test_every_printed_fix_passes_the_check_and_clears_its_notice(
             fixed, problems = check_document(environment, _with_fix(document, fix))
             assert fixed is not None and problems == [], (notice.render(environment), fix, problems)
             after = currency_notices(fixed, day)
-            assert not any(
-                later.key == notice.key and later.retired for later in after
-            ), (notice.render(environment), fix, [later.render(environment) for later in after])
+            assert not any(later.key == notice.key and later.retired for later in after), (
+                notice.render(environment),
+                fix,
+                [later.render(environment) for later in after],
+            )
             if len(fix) == 2 and fix[0][0] == "cluster.kubernetes_version" and fix[1][0] == "istio.revisions":
                 # The recommended pair clears every retired value at once.
                 assert not any(later.retired for later in after), fix
