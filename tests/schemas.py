@@ -80,8 +80,12 @@ _VALIDATORS: dict[int, tuple[Schema, jsonschema.protocols.Validator]] = {}
 def json_validator(schema: Schema) -> jsonschema.protocols.Validator:
     if id(schema) not in _VALIDATORS:
         converted = strict(copy.deepcopy(schema))
-        # metadata is validated by the API server's ObjectMeta, not the CRD schema.
-        converted.setdefault("properties", {})["metadata"] = {"type": "object"}
+        # metadata is validated by the API server's ObjectMeta, not the CRD schema; apiVersion and
+        # kind are every object's, and never pruned, even where a CRD does not list them (Istio's).
+        properties = converted.setdefault("properties", {})
+        properties["metadata"] = {"type": "object"}
+        properties.setdefault("apiVersion", {"type": "string"})
+        properties.setdefault("kind", {"type": "string"})
         _VALIDATORS[id(schema)] = (schema, jsonschema.Draft202012Validator(converted))
     return _VALIDATORS[id(schema)][1]
 

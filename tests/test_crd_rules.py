@@ -287,3 +287,66 @@ def test_defaults_are_applied_as_the_api_server_does(prod_stacks, prod_workloads
     assert stored["spec"]["rules"][1]["backendRefs"][0]["weight"] == 90  # ours is kept
     assert "path" not in route["spec"]["rules"][0]["matches"][0]  # the input is not changed
     assert resources(prod_workloads, "kubernetes_manifest")  # the route came from the real stack
+
+
+# --- Istio security objects ------------------------------------------------------------------
+# Shapes from Istio's reference (security.istio.io/v1), until the stacks emit their own (then
+# crd_files() names the Istio CRD and the tests above cover them like every other object).
+
+ISTIO = "istio-1.30.3-crd-all.gen.yaml"
+
+
+def request_authentication(**rule: Any) -> Manifest:
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "RequestAuthentication",
+        "metadata": {"name": "gateway-jwt", "namespace": "inference-gateway"},
+        "spec": {
+            "targetRef": {
+                "group": "gateway.networking.k8s.io",
+                "kind": "Gateway",
+                "name": "inference-gateway",
+            },
+            "jwtRules": [{"issuer": "https://login.example.com/tenant/v2.0", **rule}],
+        },
+    }
+
+
+@needs_reference
+def test_istio_jwks_uri_rules_run_through_the_url_library() -> None:
+    schema = crd_schema(ISTIO, "RequestAuthentication", "v1")
+    good = request_authentication(
+        jwksUri="https://login.example.com/tenant/discovery/v2.0/keys", timeout="5s"
+    )
+    result = checked(good, schema)
+    assert (result.errors, result.evaluated > 0) == ([], True)
+    assert crd_errors(request_authentication(jwksUri="ftp://login.example.com/keys"), ISTIO) == [
+        "RequestAuthentication gateway-jwt: spec.jwtRules[0].jwksUri: Invalid value: "
+        "url must have scheme http:// or https://"
+    ]
+    both = request_authentication(jwksUri="https://login.example.com/keys", jwks='{"keys": []}')
+    assert crd_errors(both, ISTIO) == [
+        "RequestAuthentication gateway-jwt: spec.jwtRules[0]: Invalid value: "
+        "only one of jwks or jwksUri can be set"
+    ]
+
+
+@needs_reference
+def test_istio_policy_cannot_have_both_selector_and_target() -> None:
+    policy = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "require-jwt", "namespace": "inference-gateway"},
+        "spec": {
+            "targetRefs": [
+                {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "inference-gateway"}
+            ],
+            "action": "ALLOW",
+            "rules": [{"from": [{"source": {"requestPrincipals": ["*"]}}]}],
+        },
+    }
+    assert crd_errors(policy, ISTIO) == []
+    policy["spec"]["selector"] = {"matchLabels": {"app": "gateway"}}
+    assert crd_errors(policy, ISTIO) == [
+        "AuthorizationPolicy require-jwt: spec: Invalid value: only one of targetRefs or selector can be set"
+    ]
