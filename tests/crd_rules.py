@@ -80,7 +80,10 @@ def list_errors(value: list[Any], schema: Schema, path: str) -> list[str]:
     problems = []
     for index, item in enumerate(value):
         if kind == "map" and not isinstance(item, dict):
-            problems.append(f"{path}[{index}]: Invalid value: a list-map item must be an object")
+            if item is not None:
+                problems.append(
+                    f"{path}[{index}]: Invalid value: must be an object for an array of list-type map"
+                )
             continue
         key = _shown({name: item.get(name) for name in keys} if kind == "map" else item)
         if key in seen:

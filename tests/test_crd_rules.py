@@ -350,3 +350,9 @@ def test_istio_policy_cannot_have_both_selector_and_target() -> None:
     assert crd_errors(policy, ISTIO) == [
         "AuthorizationPolicy require-jwt: spec: Invalid value: only one of targetRefs or selector can be set"
     ]
+    del policy["spec"]["targetRefs"]
+    policy["spec"]["selector"]["matchLabels"]["app"] = "gateway-*"
+    assert crd_errors(policy, ISTIO) == [
+        "AuthorizationPolicy require-jwt: spec.selector.matchLabels.app: Invalid value: "
+        "wildcard not allowed in label value match"
+    ]
