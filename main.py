@@ -22,6 +22,7 @@ import os
 import sys
 from pathlib import Path
 
+from aks_platform.chart_currency import chart_notices, charts_used
 from aks_platform.currency import currency_notices
 from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environment_label, load_environments
 from aks_platform.versions import load_table, stale_warning, today
@@ -59,6 +60,10 @@ def report_currency(environments: dict, directory: Path, *, gate: bool) -> bool:
     stale = stale_warning(load_table(), day)
     if stale:
         print(stale, file=sys.stderr)
+    # Chart pins: once per run, for the charts the selected environments install (never gating).
+    used = set().union(*(charts_used(settings) for settings in environments.values()))
+    for chart in chart_notices(day, used):
+        print(chart.render(), file=sys.stderr)
     retired = 0
     for name, settings in environments.items():
         for notice in currency_notices(settings, day):
