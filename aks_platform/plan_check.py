@@ -10,9 +10,10 @@ says what happens (["delete"], ["delete", "create"] or ["create", "delete"] for 
 `action_reason` why. A delete or replacement of a type in data/protected-resources.toml is
 refused with its address and those attributes; in-place updates and creates pass.
 
-`plan` runs, in cdktf.out/stacks/<stack>/, `terraform init`, `terraform plan -out=plan.tfplan`
-and `terraform show -json plan.tfplan > plan.json`, then `check` on it: the same Terraform
-configuration and state `cdktf deploy` uses. ALLOW_REPLACE=1 prints the refusal and passes.
+`plan` runs, in cdktf.out/stacks/<stack>/, `terraform init`, `terraform plan -out=plan.tfplan`,
+`terraform show -json plan.tfplan > plan.json` (and plan.txt, the readable plan), then `check` on
+it: the same Terraform configuration and state `cdktf deploy` uses. ALLOW_REPLACE=1 prints the
+refusal and passes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ ALLOW_REPLACE = "ALLOW_REPLACE"
 STACKS = ROOT / "cdktf.out" / "stacks"
 PLAN_FILE = "plan.tfplan"
 PLAN_JSON = "plan.json"
+PLAN_TEXT = "plan.txt"
 DESTRUCTIVE = {
     ("delete",): "deleted",
     ("delete", "create"): "replaced (deleted, then created)",
@@ -150,6 +152,12 @@ def plan_stack(stack: str, stacks: Path = STACKS) -> Path:
         ["terraform", "show", "-json", PLAN_FILE], cwd=folder, check=True, capture_output=True, text=True
     )
     (folder / PLAN_JSON).write_text(shown.stdout, encoding="utf-8")
+    # For people and CI artifacts: the human-readable plan redacts sensitive values; plan.json and
+    # plan.tfplan hold them in clear text.
+    readable = subprocess.run(
+        ["terraform", "show", "-no-color", PLAN_FILE], cwd=folder, check=True, capture_output=True, text=True
+    )
+    (folder / PLAN_TEXT).write_text(readable.stdout, encoding="utf-8")
     return folder / PLAN_JSON
 
 
