@@ -75,7 +75,11 @@ def checklist_report(output: Path) -> list[str]:
         own = conformance.cluster_minor(cluster)
         for minor in (name for name in minors if version_key(name) > version_key(own)):
             findings = conformance.evaluate(cluster, workloads, minor)
-            lacking = [name for name, finding in findings.items() if not finding.provided]
+            lacking = [
+                name
+                for name, finding in findings.items()
+                if not finding.provided and finding.outcome != conformance.NOT_APPLICABLE
+            ]
             lines.append(
                 f"On the {minor} AI conformance checklist, {environment} (on {own} today) would lack: "
                 f"{', '.join(lacking) or 'nothing'}"

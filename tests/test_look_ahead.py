@@ -64,3 +64,5 @@ def test_the_checklist_look_ahead_names_what_prod_would_lack_on_1_37(
     [line] = look_ahead.checklist_report(tmp_path)
     assert line.startswith("On the 1.37 AI conformance checklist, prod (on 1.36 today) would lack: ")
     assert "workload_sandboxing" in line
+    # Not applicable is not lacking (no virtualized accelerators on these pools).
+    assert "virtualized_accelerator" not in line
