@@ -25,6 +25,7 @@ from aks_platform import yaml_text
 from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
+from aks_platform.scrape_evidence import dcgm_scrape, model_server_scrape
 from aks_platform.synth_output import stack_files_or_exit
 from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
 from aks_platform.versions import parse_version
@@ -260,6 +261,7 @@ def accelerator_metrics(cluster: Stack, workloads: Stack) -> Finding:
         ", ".join(_managed_gpu_pools(cluster)) or None,
         "a GPU pool with AKS's managed GPU stack (its DCGM exporter)",
     )
+    check.need(*dcgm_scrape(_objects(workloads)))
     return check.result()
 
 
@@ -267,6 +269,7 @@ def ai_service_metrics(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     for found, missing in _managed_prometheus(cluster):
         check.need(found, missing)
+    check.need(*model_server_scrape(_objects(workloads)))
     return check.result()
 
 

@@ -143,3 +143,24 @@ def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspa
         stable_weight=routing.stable_weight,
         canary_weight=routing.canary_weight,
     )
+
+
+def serves_prometheus(workspace: KaitoWorkspaceSettings) -> bool:
+    """Whether the workspace's runtime answers /metrics in the Prometheus format (data/kaito.toml)."""
+    return workspace.runtime in kaito_facts()["prometheus_runtimes"]
+
+
+def inference_metrics(workspace: KaitoWorkspaceSettings) -> list[Manifest]:
+    """A metrics Service for the workspace's pods and the ServiceMonitor managed Prometheus reads."""
+    return render(
+        "inference-metrics.yaml",
+        namespace=workspace.namespace,
+        workspace=workspace.name,
+        port=kaito_facts()["inference_port"],
+        path=kaito_facts()["metrics_path"],
+    )
+
+
+def ama_metrics_settings() -> Manifest:
+    """The managed Prometheus agent's settings with the DCGM exporter target on."""
+    return render_one("ama-metrics-settings.yaml", dcgmexporter="true")

@@ -30,6 +30,7 @@ from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
 from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
+from constructs.scrape_config import ScrapeConfig, ScrapeConfigProps
 
 # Terraform runs in cdktf.out/stacks/<stack>/; the chart stays in the repository.
 QUEUES_CHART = "../../../charts/kueue-queues"
@@ -61,6 +62,7 @@ class WorkloadsStack(PinnedStack):
                     workspace=manifests.kaito_workspace(workloads.kaito_workspace),
                 ),
             )
+        self._scrape_config(settings, kaito)
         if workloads.inference_routing.enabled and kaito is not None:
             InferenceRouting(
                 self,
@@ -109,6 +111,23 @@ class WorkloadsStack(PinnedStack):
                 ),
             )
         self.pin_check()
+
+    def _scrape_config(self, settings: EnvironmentSettings, kaito: KaitoWorkspace | None) -> None:
+        """What managed Prometheus scrapes beyond its defaults: the model server (where its runtime
+        serves Prometheus metrics) and AKS's DCGM exporter (where a pool runs the managed GPU stack)."""
+        if not settings.managed_prometheus.enabled:
+            return
+        workspace = settings.workloads.kaito_workspace
+        if kaito is not None and manifests.serves_prometheus(workspace):
+            ScrapeConfig(
+                self,
+                "inference-metrics",
+                ScrapeConfigProps(
+                    objects=manifests.inference_metrics(workspace), depends_on=[kaito.namespace]
+                ),
+            )
+        if any(pool.gpu_management == "Managed" for pool in settings.user_pools):
+            ScrapeConfig(self, "gpu-metrics", ScrapeConfigProps(objects=[manifests.ama_metrics_settings()]))
 
     def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:
         connection: dict[str, object] = {

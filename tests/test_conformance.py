@@ -73,9 +73,12 @@ def test_main_tf_lists_what_the_cpu_only_poc_lacks(main_tf_stack: Stack, main_tf
         "cluster_autoscaling",
         "pod_autoscaling",
         "accelerator_metrics",
+        "ai_service_metrics",
         "secure_accelerator_access",
     }
     assert all(findings[name].missing for name in lacking)
+    # main.tf's kaito-base server answers /metrics with JSON: nothing for Prometheus to scrape.
+    assert "answers JSON" in " ".join(findings["ai_service_metrics"].missing)
     assert "GPU" in " ".join(findings["cluster_autoscaling"].missing)
 
 
@@ -99,6 +102,9 @@ def _drop(stack: Stack, resource_type: str, name: str) -> Stack:
         ("cluster", "azurerm_kubernetes_cluster_node_pool", "node_pool_gpunp", "cluster_autoscaling"),
         ("cluster", "azurerm_kubernetes_cluster_node_pool", "node_pool_gpunp", "secure_accelerator_access"),
         ("cluster", "azurerm_monitor_data_collection_rule", "data_collection_rule", "ai_service_metrics"),
+        ("workloads", "kubernetes_manifest", "inference_metrics_service_monitor", "ai_service_metrics"),
+        ("workloads", "kubernetes_manifest", "inference_metrics_service", "ai_service_metrics"),
+        ("workloads", "kubernetes_manifest", "ama_metrics_settings", "accelerator_metrics"),
     ],
 )
 def test_removing_a_resource_drops_its_item(
@@ -147,7 +153,7 @@ def test_markdown_report(
     assert "1.36 MUST items provided: 8 of 8" in prod
     assert "1.36 SHOULD items provided: 2 of 6" in prod
     poc = conformance.markdown("main-tf", "1.34", conformance.evaluate(main_tf_stack, main_tf_workloads))
-    assert "1.34 MUST items provided: 5 of 9" in poc
+    assert "1.34 MUST items provided: 4 of 9" in poc
     assert "SHOULD" not in poc.split("| Item")[0]
 
 
@@ -219,6 +225,19 @@ def test_report_from_synthesized_output(
         (folder / "cdk.tf.json").write_text(json.dumps(stack))
     monkeypatch.setattr(conformance, "REPORT_DIR", tmp_path / "reports")
     assert conformance.main([str(tmp_path)]) == 0
-    assert "1.34 MUST items provided: 5 of 9" in (tmp_path / "reports" / "main-tf.md").read_text()
+    assert "1.34 MUST items provided: 4 of 9" in (tmp_path / "reports" / "main-tf.md").read_text()
     draft = yaml_text.load((tmp_path / "reports" / "main-tf-AIConformance-1.34.yaml").read_text())
     assert draft["metadata"]["kubernetesVersion"] == "v1.34"
+
+
+def test_a_monitor_that_misses_the_model_server_drops_its_item(
+    prod_stack: Stack, prod_workloads: Stack
+) -> None:
+    workloads = copy.deepcopy(prod_workloads)
+    monitor = workloads["resource"]["kubernetes_manifest"]["inference_metrics_service_monitor"]["manifest"]
+    monitor["spec"]["endpoints"][0]["port"] = "http"  # a port the metrics Service does not have
+    assert not conformance.ai_service_metrics(prod_stack, workloads).provided
+    workloads = copy.deepcopy(prod_workloads)
+    settings = workloads["resource"]["kubernetes_manifest"]["ama_metrics_settings"]["manifest"]
+    settings["data"]["cluster-metrics"] = settings["data"]["cluster-metrics"].replace("= true", "= false")
+    assert not conformance.accelerator_metrics(prod_stack, workloads).provided

@@ -32,6 +32,7 @@ from constructs.node_pool import NodePoolProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
 from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
 from constructs.resource_providers import ResourceProviders, ResourceProvidersProps
+from constructs.scrape_config import ScrapeConfig, ScrapeConfigProps
 from constructs.user_node_pool import UserNodePool, UserNodePoolProps
 
 CLUSTER_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
@@ -209,6 +210,20 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
             namespaces=("b",),
         ),
     ),
+    "ScrapeConfig": lambda scope, id: ScrapeConfig(
+        scope,
+        id,
+        ScrapeConfigProps(
+            objects=(
+                {
+                    "apiVersion": "azmonitoring.coreos.com/v1",
+                    "kind": "PodMonitor",
+                    "metadata": {"name": f"m-{id}", "namespace": "n"},
+                    "spec": {"selector": {"matchLabels": {"a": "b"}}},
+                },
+            )
+        ),
+    ),
     "NvidiaDra": lambda scope, id: NvidiaDra(
         scope, id, NvidiaDraProps(chart=CHART, node_pool="gpu", driver_root="/run/nvidia/driver")
     ),
@@ -301,6 +316,7 @@ EXPECTED = {
         "azurerm_monitor_alert_prometheus_rule_group": 1,
     },
     "NvidiaDra": {"helm_release": 1},
+    "ScrapeConfig": {"kubernetes_manifest": 1},
     "PreviewFeatures": {"azapi_resource_action": 3, "time_sleep": 1},
     # One feature (a PUT), its provider's registration after the wait, and the other provider's.
     "ResourceProviders": {"azapi_resource_action": 3, "time_sleep": 1},

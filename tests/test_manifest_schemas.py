@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Stack, resources, synth_environment
+from monitor_schema import monitor_errors, settings_errors
 from schemas import (
     REFERENCE_SKIP,
     chart_values,
@@ -65,6 +66,11 @@ def crd_files(manifest: Manifest, minor: str) -> list[str]:
 
 
 def errors(manifest: Manifest, minor: str) -> list[str]:
+    if manifest["apiVersion"].startswith("azmonitoring.coreos.com/"):
+        # The metrics add-on's own CRDs, not in ../shared/reference: data/azure-monitor-crds.toml.
+        return monitor_errors(manifest)
+    if manifest["kind"] == "ConfigMap" and manifest["metadata"]["name"] == "ama-metrics-settings-configmap":
+        return core_errors(manifest, minor) + settings_errors(manifest)
     if "." not in manifest["apiVersion"].split("/")[0] or manifest["apiVersion"].startswith(
         ("apps/", "batch/", "resource.k8s.io/", "networking.k8s.io/")
     ):
