@@ -92,6 +92,7 @@ bench: install ## Benchmark synth and the test suite against a plain cdktf+azure
 refresh-versions: install ## Merge `az aks get-versions` / `az aks mesh get-revisions` for LOCATION into data/aks-versions.toml
 	@test -n "$(LOCATION)" || { echo "make refresh-versions needs LOCATION=<region>, such as LOCATION=eastus2"; exit 2; }
 	python -m aks_platform.refresh_versions --location $(LOCATION)
+	python -m aks_platform.pool_zones --location $(LOCATION)
 
 new-env: install ## New environment NAME from FROM: its settings file and security baseline, marked for review
 	@test -n "$(NAME)" -a -n "$(FROM)" || { echo "make new-env needs NAME=<new environment> FROM=<existing one>"; exit 2; }

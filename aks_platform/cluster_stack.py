@@ -14,6 +14,8 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from aks_platform.addresses import PinnedStack
 from aks_platform.azure_facts import container_insights_streams, load_container_insights
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
+from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
+from aks_platform.immutable_fields import immutable_paths
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
 from aks_platform.recording_rules import UX_GROUP, load_recording_rule_groups
@@ -22,6 +24,7 @@ from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from aks_platform.versions import load_table
 from constructs import Construct
+from constructs.agent_pool import AgentPoolNodePool
 from constructs.aks_cluster import AksCluster
 from constructs.azapi import AzapiProvider
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
@@ -115,19 +118,15 @@ class ClusterStack(PinnedStack):
             insights.collect_from(self.cluster.id)
 
         # AKS answers a second concurrent operation on one cluster with 409 OperationNotAllowed, so
-        # every operation on the cluster (each user pool, then the Gateway API update) waits for the
-        # one before it: the cluster construct keeps the chain.
-        self.user_pools: list[UserNodePool] = []
-        for pool in settings.user_pools:
-            gpu_properties = [name for name in ("gpu_management", "mig_strategy") if getattr(pool, name)]
-            api = load_table().api_version_for(*gpu_properties) if gpu_properties else None
-            self.user_pools.append(
-                self.cluster.add_user_pool(
-                    f"pool-{pool.name}",
-                    node_pool_props(pool),
-                    gpu_profile_api_version=api.name if api else None,
-                )
-            )
+        # every operation on the cluster waits for the one before it: the cluster construct keeps the
+        # chain. Pools azurerm makes come first, then the Gateway API update, then the pools made by
+        # the agentPools API (GPU profile): those are the likeliest to be refused (previews, GPU
+        # quota), and the Gateway API must not wait on them.
+        table = load_table()
+        pools = [(pool, nvidia_properties(pool)) for pool in settings.user_pools]
+        self.user_pools: list[UserNodePool | AgentPoolNodePool] = []
+        for pool, _ in [(pool, found) for pool, found in pools if not found]:
+            self.user_pools.append(self.cluster.add_user_pool(f"pool-{pool.name}", node_pool_props(pool)))
 
         if settings.gateway_api.enabled:
             gateway = ManagedGatewayApi(
@@ -140,6 +139,18 @@ class ClusterStack(PinnedStack):
                 ),
             )
             self.cluster.then_operate(gateway.resource)
+
+        for pool, properties in [(pool, found) for pool, found in pools if found]:
+            api = agent_pool_api_version(table, *properties)
+            assert api is not None, "validated settings name an agentPools API version azapi knows"
+            self.user_pools.append(
+                self.cluster.add_user_pool(
+                    f"pool-{pool.name}",
+                    node_pool_props(pool),
+                    agent_pool_api_version=api.name,
+                    replace_on=immutable_paths(),
+                )
+            )
 
         self.prometheus: ManagedPrometheus | None = None
         if settings.managed_prometheus.enabled:

@@ -23,11 +23,12 @@ import yaml
 
 from aks_platform import yaml_text
 from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
+from aks_platform.conformance_pools import autoscaled, gpu_pools, kaito_node_provisioning, managed_gpu_pools
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
 from aks_platform.scrape_evidence import dcgm_scrape, model_server_scrape
 from aks_platform.synth_output import stack_files_or_exit
-from aks_platform.validation import GPU_VM_SIZE, is_gpu_taint
+from aks_platform.validation import is_gpu_taint
 from aks_platform.versions import parse_version
 
 REPORT_DIR = CONFORMANCE_REPORTS
@@ -118,41 +119,6 @@ def _release_evidence(stack: Stack, chart: str) -> str | None:
     return f"{found[0]} (chart {chart} {found[1].get('version', 'local')})" if found else None
 
 
-def _gpu_pools(stack: Stack) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (address, pool)
-        for address, pool in _resources(stack, "azurerm_kubernetes_cluster_node_pool")
-        if GPU_VM_SIZE.match(pool.get("vm_size", ""))
-    ]
-
-
-def _gpu_profile(cluster: Stack, pool_address: str) -> tuple[str, dict[str, Any]] | None:
-    """The azapi update that sets a pool's gpuProfile.nvidia (managed GPU stack, MIG strategy)."""
-    pool_id = "${" + pool_address + ".id}"
-    for address, update in _resources(cluster, "azapi_update_resource"):
-        if update.get("resource_id") == pool_id:
-            nvidia = update.get("body", {}).get("properties", {}).get("gpuProfile", {}).get("nvidia")
-            if nvidia:
-                return address, nvidia
-    return None
-
-
-def _managed_gpu_pools(cluster: Stack) -> list[str]:
-    found = []
-    for address, pool in _gpu_pools(cluster):
-        profile = _gpu_profile(cluster, address)
-        if profile and profile[1].get("managementMode") == "Managed":
-            found.append(
-                f"{profile[0]} (managed GPU stack: driver, device plugin, DCGM exporter on {address})"
-            )
-        elif (
-            pool.get("tags", {}).get("EnableManagedGPUExperience") == "true"
-            and pool.get("gpu_driver") != "None"
-        ):
-            found.append(f"{address} (EnableManagedGPUExperience: AKS runs the DCGM exporter)")
-    return found
-
-
 def dra_support(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     address, body = _cluster(cluster)
@@ -214,13 +180,22 @@ def gang_scheduling(cluster: Stack, workloads: Stack) -> Finding:
 
 
 def cluster_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
+    """The cluster autoscaler on a GPU pool, or KAITO's own node provisioning for a Workspace (the
+    design of a managed GPU pool, which AKS does not autoscale during the preview: docs/gpu.md)."""
     check = _Check()
     scaling = [
-        f"{address} ({pool['vm_size']}, autoscaling {pool.get('min_count')}-{pool.get('max_count')})"
-        for address, pool in _gpu_pools(cluster)
-        if pool.get("auto_scaling_enabled") and pool.get("max_count", 0) > pool.get("min_count", 0)
+        f"{pool.address} ({pool.vm_size}, cluster autoscaler {pool.min_count}-{pool.max_count})"
+        for pool in gpu_pools(cluster)
+        if autoscaled(pool)
     ]
-    check.need(", ".join(scaling) or None, "an autoscaling node pool of a GPU (N-series) size")
+    scaling += kaito_node_provisioning(
+        *_cluster(cluster), _manifests(workloads, "Workspace"), gpu_pools(cluster)
+    )
+    check.need(
+        ", ".join(scaling) or None,
+        "an autoscaling node pool of a GPU (N-series) size, or a KAITO Workspace whose GPU nodes KAITO "
+        "provisions",
+    )
     return check.result()
 
 
@@ -258,7 +233,7 @@ def accelerator_metrics(cluster: Stack, workloads: Stack) -> Finding:
     for found, missing in _managed_prometheus(cluster):
         check.need(found, missing)
     check.need(
-        ", ".join(_managed_gpu_pools(cluster)) or None,
+        ", ".join(managed_gpu_pools(cluster)) or None,
         "a GPU pool with AKS's managed GPU stack (its DCGM exporter)",
     )
     check.need(*dcgm_scrape(_objects(workloads)))
@@ -276,15 +251,15 @@ def ai_service_metrics(cluster: Stack, workloads: Stack) -> Finding:
 def secure_accelerator_access(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     tainted = [
-        f"{address} (taints {pool['node_taints']})"
-        for address, pool in _gpu_pools(cluster)
-        if any(is_gpu_taint(taint) for taint in pool.get("node_taints", []))
+        f"{pool.address} (taints {list(pool.taints)})"
+        for pool in gpu_pools(cluster)
+        if any(is_gpu_taint(taint) for taint in pool.taints)
     ]
     check.need(", ".join(tainted) or None, "a GPU pool tainted so only GPU workloads land there")
     mediated = [
-        f"{address} (GPUs handed out by the device plugin: gpu_driver {pool.get('gpu_driver', 'Install')})"
-        for address, pool in _gpu_pools(cluster)
-        if pool.get("gpu_driver", "Install") == "Install"
+        f"{pool.address} (GPUs handed out by the device plugin: gpu_driver {pool.driver or 'Install'})"
+        for pool in gpu_pools(cluster)
+        if pool.driver_installed
     ]
     dra = _release(workloads, "nvidia-dra-driver-gpu")
     if dra is not None:
@@ -317,13 +292,13 @@ def robust_controller(cluster: Stack, workloads: Stack) -> Finding:
 def driver_runtime_management(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     installed = [
-        f"{address} (gpu_driver Install)"
-        for address, pool in _gpu_pools(cluster)
-        if pool.get("gpu_driver") == "Install"
+        f"{pool.address} (gpu driver Install: AKS installs it)"
+        for pool in gpu_pools(cluster)
+        if pool.driver == "Install"
     ]
     check.need(", ".join(installed) or None, 'a GPU pool whose driver AKS installs (gpu_driver = "Install")')
     check.need(
-        ", ".join(_managed_gpu_pools(cluster)) or None,
+        ", ".join(managed_gpu_pools(cluster)) or None,
         'AKS\'s managed GPU stack on the pool (gpu_management = "Managed"): driver and plugin kept current',
     )
     address, body = _cluster(cluster)
@@ -340,18 +315,15 @@ def driver_runtime_management(cluster: Stack, workloads: Stack) -> Finding:
 def gpu_sharing(cluster: Stack, workloads: Stack) -> Finding:
     check = _Check()
     partitioned = [
-        f"{address} (MIG profile {pool['gpu_instance']})"
-        for address, pool in _gpu_pools(cluster)
-        if pool.get("gpu_instance")
+        f"{pool.address} (MIG profile {pool.mig_profile})" for pool in gpu_pools(cluster) if pool.mig_profile
     ]
     check.need(", ".join(partitioned) or None, "a GPU pool partitioned with MIG (gpu_instance)")
-    exposed = []
-    for address, pool in _gpu_pools(cluster):
-        profile = _gpu_profile(cluster, address)
-        if pool.get("gpu_instance") and profile and profile[1].get("migStrategy") in ("Single", "Mixed"):
-            exposed.append(
-                f"{profile[0]} (MIG strategy {profile[1]['migStrategy']}: instances are schedulable)"
-            )
+    exposed = [
+        f"{pool.address} (gpuProfile.nvidia.migStrategy {pool.mig_strategy}: the managed device plugin "
+        "advertises the instances)"
+        for pool in gpu_pools(cluster)
+        if pool.mig_profile and pool.management_mode == "Managed" and pool.mig_strategy in ("Single", "Mixed")
+    ]
     check.need(", ".join(exposed) or None, "a MIG strategy, so the device plugin advertises the instances")
     return check.result(partial=True)
 

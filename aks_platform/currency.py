@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 from collections.abc import Iterator
 
+from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.validation_types import Problem
 from aks_platform.versions import (
@@ -114,17 +115,12 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
                 )
 
     for index, pool in enumerate(settings.user_pools):
-        properties = [name for name in ("gpu_management", "mig_strategy") if getattr(pool, name)]
+        properties = nvidia_properties(pool)
         if not properties:
             continue
-        api = table.api_version_for(*properties)
+        api = agent_pool_api_version(table, *properties)
         if api is None:
-            yield Problem(
-                f"user_pools[{index}].{properties[-1]}",
-                getattr(pool, properties[-1]),
-                f"no managedClusters API version in {TABLE_FILE} has gpuProfile.nvidia.{properties[-1]}",
-            )
-            continue
+            continue  # gpu_rules says which versions have the field and which azapi embeds
         yield from _unregistered_features(
             api.needs_features,
             settings,

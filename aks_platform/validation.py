@@ -14,6 +14,7 @@ from aks_platform import manifests
 from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
 from aks_platform.field_rules import TAINT
+from aks_platform.gpu_rules import gpu_pool_problems
 from aks_platform.naming import Naming
 from aks_platform.placement import placement_problems
 from aks_platform.queues import queue_problems
@@ -57,6 +58,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_hardening(settings),
         *_check_istio(settings),
         *_check_pools(settings),
+        *gpu_pool_problems(settings),
         *_check_workloads(settings),
         *_check_manifests(settings),
         *_check_location(settings),

@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
 )
 
 from constructs import Construct
+from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps
 from constructs.maintenance import MaintenanceProps, maintenance_blocks
 from constructs.node_pool import (
     NodePoolProps,
@@ -34,7 +35,7 @@ from constructs.node_pool import (
     pool_fields,
     upgrade_settings_block,
 )
-from constructs.user_node_pool import UserNodePool, UserNodePoolProps
+from constructs.user_node_pool import UserNodePool, UserNodePoolProps, needs_agent_pool_api
 
 
 @dataclass(frozen=True)
@@ -275,22 +276,40 @@ class AksCluster(Construct):
         pool: NodePoolProps,
         *,
         tags: Mapping[str, str] | None = None,
-        gpu_profile_api_version: str | None = None,
+        agent_pool_api_version: str | None = None,
+        replace_on: Sequence[str] = (),
         depends_on: Sequence[ITerraformDependable] = (),
-    ) -> UserNodePool:
+    ) -> UserNodePool | AgentPoolNodePool:
         """A user pool of this cluster, made beside it (in the same scope) and ordered after the
-        cluster's last operation. Tags default to the cluster's; see UserNodePoolProps."""
-        user_pool = UserNodePool(
-            self.node.scope,
-            id,
-            UserNodePoolProps(
-                cluster_id=self.id,
-                pool=pool,
-                tags=dict(self._props.tags if tags is None else tags),
-                depends_on=[self.last_operation, *depends_on],
-                gpu_profile_api_version=gpu_profile_api_version,
-            ),
-        )
+        cluster's last operation. Tags default to the cluster's.
+
+        A pool that sets gpuProfile.nvidia is an AgentPoolNodePool (one azapi agentPools resource at
+        `agent_pool_api_version`, replaced when a `replace_on` path changes); any other pool is a
+        UserNodePool (azurerm). See AgentPoolProps and UserNodePoolProps."""
+        pool_tags = dict(self._props.tags if tags is None else tags)
+        after = [self.last_operation, *depends_on]
+        user_pool: UserNodePool | AgentPoolNodePool
+        if needs_agent_pool_api(pool):
+            if agent_pool_api_version is None:
+                raise ValueError(f"pool {pool.name}: gpuProfile.nvidia needs agent_pool_api_version")
+            user_pool = AgentPoolNodePool(
+                self.node.scope,
+                id,
+                AgentPoolProps(
+                    cluster_id=self.id,
+                    pool=pool,
+                    api_version=agent_pool_api_version,
+                    tags=pool_tags,
+                    depends_on=after,
+                    replace_on=tuple(replace_on),
+                ),
+            )
+        else:
+            user_pool = UserNodePool(
+                self.node.scope,
+                id,
+                UserNodePoolProps(cluster_id=self.id, pool=pool, tags=pool_tags, depends_on=after),
+            )
         self.last_operation = user_pool.last_operation
         return user_pool
 

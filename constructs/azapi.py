@@ -1,4 +1,4 @@
-"""A small typed binding for the Azure/azapi provider: the provider and the two resource kinds we use.
+"""A small typed binding for the Azure/azapi provider: the provider and the three resource kinds we use.
 
 azapi has no prebuilt CDKTF package and `cdktf get` needs the Terraform registry, so these
 classes synthesize the documented attributes directly on cdktf's base classes.
@@ -15,14 +15,17 @@ from cdktf import (
     TerraformProvider,
     TerraformProviderGeneratorMetadata,
     TerraformResource,
+    TerraformResourceLifecycle,
 )
 
 from constructs import Construct
 from constructs.hcl import hcl_any, hcl_string
 
 AZAPI_SOURCE = "Azure/azapi"
-# 2.x accepts `body` as an HCL object and embeds the managedClusters schemas we send.
-AZAPI_VERSION_CONSTRAINT = "~> 2.9"
+# One release, pinned like azurerm: azapi validates an azapi_resource body at plan time against the
+# schemas it embeds, so the agent pool API version we send must be one this release knows
+# (data/azapi-schemas/: 2.12.0 embeds managedClusters/agentPools up to 2026-05-02-preview).
+AZAPI_VERSION = "2.12.0"
 
 
 class AzapiProvider(TerraformProvider):
@@ -36,7 +39,7 @@ class AzapiProvider(TerraformProvider):
             terraform_provider_source=AZAPI_SOURCE,
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(
                 provider_name="azapi",
-                provider_version_constraint=AZAPI_VERSION_CONSTRAINT,
+                provider_version_constraint=AZAPI_VERSION,
             ),
         )
 
@@ -56,12 +59,14 @@ class _AzapiResource(TerraformResource):
         terraform_resource_type: str,
         attributes: Mapping[str, Any],
         depends_on: Sequence[ITerraformDependable] | None = None,
+        lifecycle: TerraformResourceLifecycle | None = None,
     ) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type=terraform_resource_type,
             depends_on=list(depends_on) if depends_on else None,
+            lifecycle=lifecycle,
         )
         self._attributes = dict(attributes)
 
@@ -133,3 +138,41 @@ class AzapiUpdateResource(_AzapiResource):
             attributes={"type": type, "resource_id": resource_id, "body": dict(body)},
             depends_on=depends_on,
         )
+
+
+class AzapiResource(_AzapiResource):
+    """`azapi_resource`: one Azure resource that azapi creates, updates (PUT) and deletes.
+
+    azapi validates `type` and `body` against the schema it embeds for that API version at plan
+    time (schema_validation_enabled defaults to true). A change to a path in
+    `replace_triggers_refs` (JMESPath into the body) replaces the resource instead of updating it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        type: str,
+        name: str,
+        parent_id: str,
+        body: Mapping[str, Any],
+        replace_triggers_refs: Sequence[str] = (),
+        depends_on: Sequence[ITerraformDependable] | None = None,
+        lifecycle: TerraformResourceLifecycle | None = None,
+    ) -> None:
+        attributes: dict[str, Any] = {"type": type, "name": name, "parent_id": parent_id, "body": dict(body)}
+        if replace_triggers_refs:
+            attributes["replace_triggers_refs"] = list(replace_triggers_refs)
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="azapi_resource",
+            attributes=attributes,
+            depends_on=depends_on,
+            lifecycle=lifecycle,
+        )
+
+    @property
+    def name(self) -> str:
+        return self.get_string_attribute("name")

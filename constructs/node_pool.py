@@ -52,7 +52,7 @@ class NodePoolProps:
     # Multi-instance GPU profile (MIG1g ... MIG7g) on MIG-capable sizes.
     gpu_instance: str | None = None
     # AKS's managed GPU stack (gpuProfile.nvidia.managementMode) and its MIG strategy; user pools
-    # only, applied through the agentPools API (see UserNodePoolProps.gpu_profile_api_version).
+    # only, created through the agentPools API (constructs/agent_pool.py), fixed once created.
     gpu_management: Literal["Managed", "Unmanaged"] | None = None
     mig_strategy: Literal["Single", "Mixed"] | None = None
     # Tags of the pool's own scale set; merged over the tags given to the cluster or pool construct.

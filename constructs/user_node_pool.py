@@ -1,8 +1,11 @@
-"""A user node pool attached to the cluster, such as the `gpunp` pool for AI workloads.
+"""A user node pool attached to the cluster by azurerm, such as a CPU pool or a GPU pool with the driver.
 
-Its props decide whether it is a GPU pool (N-series size, taint, driver, AKS's managed GPU
-stack) or a CPU pool; the construct is the same. Usually made through `AksCluster.add_user_pool`,
-which also orders it after the cluster's previous operation.
+Its props decide whether it is a GPU pool (N-series size, taint, driver, MIG profile) or a CPU
+pool; the construct is the same. A pool that sets gpuProfile.nvidia (AKS's managed GPU stack, its
+MIG strategy) is the other kind, `AgentPoolNodePool` (constructs/agent_pool.py): azurerm has no
+attribute for it and AKS accepts it only when the pool is created. Usually made through
+`AksCluster.add_user_pool`, which picks the kind and orders the pool after the cluster's previous
+operation.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 )
 
 from constructs import Construct
-from constructs.azapi import AzapiUpdateResource
 from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_fields, upgrade_settings_block
 
 
@@ -32,9 +34,6 @@ class UserNodePoolProps:
     tags: Mapping[str, str] = field(default_factory=dict)
     # AKS runs one operation on a cluster at a time: a pool waits for the operations before it.
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
-    # agentPools API version for gpuProfile.nvidia (azurerm 4.55 has no attribute for it); needed
-    # when the pool sets gpu_management or mig_strategy.
-    gpu_profile_api_version: str | None = None
 
 
 class UserNodePool(Construct):
@@ -43,6 +42,11 @@ class UserNodePool(Construct):
     def __init__(self, scope: Construct, id: str, props: UserNodePoolProps) -> None:
         super().__init__(scope, id)
         pool = props.pool
+        if needs_agent_pool_api(pool):
+            raise ValueError(
+                f"pool {pool.name}: gpuProfile.nvidia is set when AKS creates the pool, and azurerm cannot "
+                "send it: make it an AgentPoolNodePool (AksCluster.add_user_pool does)"
+            )
         self.resource = KubernetesClusterNodePool(
             self,
             "pool",
@@ -62,26 +66,10 @@ class UserNodePool(Construct):
             **pool_fields(pool),
         )
 
-        # The managed GPU stack and its MIG strategy: merged into the agent pool after azurerm made it.
-        self.gpu_profile: AzapiUpdateResource | None = None
-        nvidia = {"managementMode": pool.gpu_management, "migStrategy": pool.mig_strategy}
-        nvidia = {name: value for name, value in nvidia.items() if value is not None}
-        if nvidia:
-            if props.gpu_profile_api_version is None:
-                raise ValueError(f"pool {pool.name}: gpuProfile.nvidia needs gpu_profile_api_version")
-            self.gpu_profile = AzapiUpdateResource(
-                self,
-                "gpu-profile",
-                type=f"Microsoft.ContainerService/managedClusters/agentPools@{props.gpu_profile_api_version}",
-                resource_id=self.resource.id,
-                body={"properties": {"gpuProfile": {"nvidia": nvidia}}},
-                depends_on=[self.resource],
-            )
-
     @property
     def last_operation(self) -> ITerraformDependable:
         """The pool's last operation on the cluster; the next cluster operation waits for it."""
-        return self.gpu_profile if self.gpu_profile is not None else self.resource
+        return self.resource
 
     @property
     def id(self) -> str:
@@ -90,3 +78,8 @@ class UserNodePool(Construct):
     @property
     def name(self) -> str:
         return self.resource.name
+
+
+def needs_agent_pool_api(pool: NodePoolProps) -> bool:
+    """Whether the pool sets gpuProfile.nvidia, which only the agentPools API can send."""
+    return pool.gpu_management is not None or pool.mig_strategy is not None

@@ -524,7 +524,26 @@ CASES = [
         VALID
         + gpu_pool(gpu_instance="MIG3g", gpu_management="Managed", mig_strategy="Single")
         + '[preview_features]\nnames = ["ManagedGatewayAPIPreview"]\n',
-        ("preview_features.names", "2026-07-02-preview", "ManagedGPUExperiencePreview"),
+        ("preview_features.names", "2026-05-02-preview", "ManagedGPUExperiencePreview"),
+    ),
+    Case(
+        "managed-gpu-with-autoscaling",
+        VALID + gpu_pool(gpu_management="Managed"),
+        (
+            "user_pools[0].auto_scaling = true",
+            "not supported on managed GPU pools during it",
+            'aks-managed-gpu-nodes.md, Limitations: "Scale these pools manually."',
+            "set auto_scaling = false with a node_count",
+        ),
+    ),
+    Case(
+        "zones-on-gpu-pool-not-known-zonal",
+        VALID + gpu_pool(zones=["1", "2"]),
+        (
+            'user_pools[0].zones = ["1", "2"]',
+            "Standard_NC24ads_A100_v4 is not recorded as zonal in centralus (data/vm-size-zones.toml)",
+            "remove zones",
+        ),
     ),
     # Backend.
     Case(

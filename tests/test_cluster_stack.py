@@ -19,7 +19,8 @@ def test_terraform_settings_and_providers(main_tf_stack: Stack) -> None:
     required = main_tf_stack["terraform"]["required_providers"]
     assert required["azurerm"] == {"source": "hashicorp/azurerm", "version": "4.55.0"}
     assert required["azapi"]["source"] == "Azure/azapi"
-    assert required["azapi"]["version"].startswith("~> 2.")
+    # Pinned to the release whose embedded agentPools schemas data/azapi-schemas/ records.
+    assert required["azapi"]["version"] == "2.12.0"
     assert required["time"]["source"] == "hashicorp/time"
 
     azurerm = main_tf_stack["provider"]["azurerm"]

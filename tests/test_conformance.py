@@ -96,11 +96,11 @@ def _drop(stack: Stack, resource_type: str, name: str) -> Stack:
         ("workloads", "kubernetes_manifest", "inference_http_route", "ai_inference"),
         ("workloads", "kubernetes_manifest", "kaito_workspace", "robust_controller"),
         ("cluster", "azapi_update_resource", "managed_gateway_api", "ai_inference"),
-        ("cluster", "azapi_update_resource", "node_pool_gpunp_gpu_profile", "accelerator_metrics"),
-        ("cluster", "azapi_update_resource", "node_pool_gpunp_gpu_profile", "gpu_sharing"),
-        ("cluster", "azapi_update_resource", "node_pool_gpunp_gpu_profile", "driver_runtime_management"),
-        ("cluster", "azurerm_kubernetes_cluster_node_pool", "node_pool_gpunp", "cluster_autoscaling"),
-        ("cluster", "azurerm_kubernetes_cluster_node_pool", "node_pool_gpunp", "secure_accelerator_access"),
+        ("cluster", "azapi_resource", "node_pool_gpunp", "accelerator_metrics"),
+        ("cluster", "azapi_resource", "node_pool_gpunp", "gpu_sharing"),
+        ("cluster", "azapi_resource", "node_pool_gpunp", "driver_runtime_management"),
+        ("cluster", "azapi_resource", "node_pool_gpunp", "secure_accelerator_access"),
+        ("workloads", "kubernetes_manifest", "kaito_workspace", "cluster_autoscaling"),
         ("cluster", "azurerm_monitor_data_collection_rule", "data_collection_rule", "ai_service_metrics"),
         ("workloads", "kubernetes_manifest", "inference_metrics_service_monitor", "ai_service_metrics"),
         ("workloads", "kubernetes_manifest", "inference_metrics_service", "ai_service_metrics"),
@@ -126,13 +126,84 @@ def test_changing_a_value_drops_its_item(prod_stack: Stack, prod_workloads: Stac
     ] = False
     assert not conformance.evaluate(cluster, prod_workloads)["pod_autoscaling"].provided
     cluster = copy.deepcopy(prod_stack)
-    profile = cluster["resource"]["azapi_update_resource"]["node_pool_gpunp_gpu_profile"]
-    del profile["body"]["properties"]["gpuProfile"]["nvidia"]["migStrategy"]
+    del _gpu_pool(cluster)["gpuProfile"]["nvidia"]["migStrategy"]
     # MIG partitions without a strategy: the device plugin still advertises whole GPUs.
     assert conformance.evaluate(cluster, prod_workloads)["gpu_sharing"].outcome == conformance.PARTLY
     cluster = copy.deepcopy(prod_stack)
     cluster["resource"]["azurerm_kubernetes_cluster"]["aks"]["kubernetes_version"] = "1.33.5"
     assert not conformance.dra_support(cluster, prod_workloads).provided
+
+
+def _gpu_pool(cluster: Stack) -> dict:
+    return cluster["resource"]["azapi_resource"]["node_pool_gpunp"]["body"]["properties"]
+
+
+def _evaluate(cluster: Stack, workloads: Stack, item: str) -> conformance.Finding:
+    return conformance.evaluate(cluster, workloads, "1.36")[item]
+
+
+# --- The GPU items name the mechanism of prod's design (docs/gpu.md); drop it and the item drops --
+
+
+def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
+    prod_stack: Stack, prod_workloads: Stack
+) -> None:
+    finding = _evaluate(prod_stack, prod_workloads, "cluster_autoscaling")
+    assert finding.provided
+    assert finding.evidence == (
+        "kubernetes_manifest.kaito_workspace (KAITO node provisioning on azurerm_kubernetes_cluster.aks: 1 "
+        "Standard_NC24ads_A100_v4 node(s) created for the Workspace's pods, removed with it)",
+    )
+    # The managed pool has a fixed count: it is not what scales.
+    assert not any("node_pool_gpunp" in entry for entry in finding.evidence)
+
+
+def test_cluster_autoscaling_drops_without_kaitos_provisioning(
+    prod_stack: Stack, prod_workloads: Stack
+) -> None:
+    off = copy.deepcopy(prod_stack)
+    off["resource"]["azurerm_kubernetes_cluster"]["aks"]["ai_toolchain_operator_enabled"] = False
+    assert not _evaluate(off, prod_workloads, "cluster_autoscaling").provided
+    cpu = copy.deepcopy(prod_workloads)
+    cpu["resource"]["kubernetes_manifest"]["kaito_workspace"]["manifest"]["resource"]["instanceType"] = (
+        "Standard_D16s_v5"
+    )
+    assert not _evaluate(prod_stack, cpu, "cluster_autoscaling").provided
+    # KAITO puts the Workspace on existing nodes whose labels match: nothing is provisioned.
+    existing = copy.deepcopy(prod_stack)
+    _gpu_pool(existing)["nodeLabels"]["apps"] = "smollm2-workspace"
+    assert not _evaluate(existing, prod_workloads, "cluster_autoscaling").provided
+
+
+def test_an_autoscaled_gpu_pool_provides_cluster_autoscaling(prod_stack: Stack) -> None:
+    cluster = copy.deepcopy(prod_stack)
+    pool = _gpu_pool(cluster)
+    pool.update(enableAutoScaling=True, minCount=0, maxCount=4)
+    finding = _evaluate(cluster, {}, "cluster_autoscaling")
+    assert finding.evidence == (
+        "azapi_resource.node_pool_gpunp (Standard_NC24ads_A100_v4, cluster autoscaler 0-4)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "change"),
+    [
+        # The managed stack is what runs the DCGM exporter and keeps driver and plugin current.
+        ("accelerator_metrics", lambda pool: pool["gpuProfile"]["nvidia"].update(managementMode="Unmanaged")),
+        ("driver_runtime_management", lambda pool: pool["gpuProfile"].pop("nvidia")),
+        ("driver_runtime_management", lambda pool: pool["gpuProfile"].update(driver="None")),
+        # MIG partitions exposed as schedulable resources need the profile and the managed plugin.
+        ("gpu_sharing", lambda pool: pool.pop("gpuInstanceProfile")),
+        ("gpu_sharing", lambda pool: pool["gpuProfile"]["nvidia"].update(managementMode="Unmanaged")),
+    ],
+)
+def test_each_gpu_item_drops_with_its_mechanism(
+    prod_stack: Stack, prod_workloads: Stack, item: str, change
+) -> None:
+    cluster = copy.deepcopy(prod_stack)
+    change(_gpu_pool(cluster))
+    assert _evaluate(prod_stack, prod_workloads, item).provided
+    assert not _evaluate(cluster, prod_workloads, item).provided
 
 
 def test_an_overridden_dra_guard_fails_secure_access(prod_stack: Stack, prod_workloads: Stack) -> None:

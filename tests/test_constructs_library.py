@@ -16,6 +16,7 @@ from cdktf import Testing as CdktfTesting
 from conftest import ROOT
 
 from constructs import Construct
+from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps
 from constructs.aks_cluster import AksCluster, AksClusterProps, IstioProps
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
@@ -81,15 +82,15 @@ def test_a_cluster_with_a_user_pool_from_props_alone() -> None:
             NodePoolProps(
                 name="gpu",
                 vm_size="Standard_NC24ads_A100_v4",
-                auto_scaling=True,
-                min_count=0,
-                max_count=2,
+                node_count=1,
                 taints=("sku=gpu:NoSchedule",),
                 gpu_management="Managed",
             ),
-            gpu_profile_api_version="2026-08-01",
+            agent_pool_api_version="2026-05-02-preview",
+            replace_on=("properties.vmSize",),
             tags={"team": "ai"},
         )
+        cluster.add_user_pool("cpu", NodePoolProps(name="cpu", vm_size="Standard_D4s_v5", node_count=1))
 
     document = synth(build)
     resources = document["resource"]
@@ -101,14 +102,20 @@ def test_a_cluster_with_a_user_pool_from_props_alone() -> None:
     # azurerm's defaults where props leave a feature off: written as false, or left out.
     assert cluster["oidc_issuer_enabled"] is False and "monitor_metrics" not in cluster
     assert cluster["service_mesh_profile"]["revisions"] == ["asm-1-28"]
+    # A pool with gpuProfile.nvidia is one agentPools resource; the next pool waits for it.
+    ((gpu_name, gpu),) = resources["azapi_resource"].items()
+    assert gpu["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-05-02-preview"
+    assert gpu["parent_id"] == f"${{azurerm_kubernetes_cluster.{cluster_name}.id}}"
+    assert gpu["depends_on"] == [f"azurerm_kubernetes_cluster.{cluster_name}"]
+    assert gpu["body"]["properties"]["tags"] == {"team": "ai"}
+    assert gpu["body"]["properties"]["gpuProfile"] == {"nvidia": {"managementMode": "Managed"}}
+    assert gpu["replace_triggers_refs"] == ["properties.vmSize"]
+    assert "lifecycle" not in gpu
     (pool,) = resources["azurerm_kubernetes_cluster_node_pool"].values()
     assert pool["kubernetes_cluster_id"] == f"${{azurerm_kubernetes_cluster.{cluster_name}.id}}"
-    assert pool["depends_on"] == [f"azurerm_kubernetes_cluster.{cluster_name}"]
-    assert pool["tags"] == {"team": "ai"}
-    assert pool["lifecycle"] == {"ignore_changes": ["node_count"]}
-    (profile,) = resources["azapi_update_resource"].values()
-    assert profile["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-08-01"
-    assert profile["body"] == {"properties": {"gpuProfile": {"nvidia": {"managementMode": "Managed"}}}}
+    assert pool["depends_on"] == [f"azapi_resource.{gpu_name}"]
+    assert pool["tags"] == {}
+    assert "azapi_update_resource" not in resources
 
 
 def test_each_pool_waits_for_the_one_before() -> None:
@@ -142,8 +149,16 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
         id,
         UserNodePoolProps(
             cluster_id=CLUSTER_ID,
+            pool=NodePoolProps(name="gpu", vm_size="Standard_NC24ads_A100_v4", gpu_driver="Install"),
+        ),
+    ),
+    "AgentPoolNodePool": lambda scope, id: AgentPoolNodePool(
+        scope,
+        id,
+        AgentPoolProps(
+            cluster_id=CLUSTER_ID,
             pool=NodePoolProps(name="gpu", vm_size="Standard_NC24ads_A100_v4", gpu_management="Managed"),
-            gpu_profile_api_version="2026-08-01",
+            api_version="2026-05-02-preview",
         ),
     ),
     "PreviewFeatures": lambda scope, id: PreviewFeatures(
@@ -320,7 +335,8 @@ EXPECTED = {
     "PreviewFeatures": {"azapi_resource_action": 3, "time_sleep": 1},
     # One feature (a PUT), its provider's registration after the wait, and the other provider's.
     "ResourceProviders": {"azapi_resource_action": 3, "time_sleep": 1},
-    "UserNodePool": {"azurerm_kubernetes_cluster_node_pool": 1, "azapi_update_resource": 1},
+    "UserNodePool": {"azurerm_kubernetes_cluster_node_pool": 1},
+    "AgentPoolNodePool": {"azapi_resource": 1},
 }
 
 

@@ -15,6 +15,7 @@ from aks_platform.settings import NodePoolSettings
 
 CLUSTER_ADDRESS = "azurerm_kubernetes_cluster.aks"
 CLUSTER_ID = "${azurerm_kubernetes_cluster.aks.id}"
+AGENT_POOLS = "Microsoft.ContainerService/managedClusters/agentPools@"
 
 
 def _cluster_operations(stack: Stack) -> list[str]:
@@ -27,6 +28,11 @@ def _cluster_operations(stack: Stack) -> list[str]:
         f"${{azurerm_kubernetes_cluster_node_pool.{name}.id}}"
         for name in resources(stack, "azurerm_kubernetes_cluster_node_pool")
     }
+    for name, resource in resources(stack, "azapi_resource").items():
+        # An agent pool azapi creates is a cluster operation too.
+        if resource["type"].startswith(AGENT_POOLS) and resource["parent_id"] == CLUSTER_ID:
+            operations.append(f"azapi_resource.{name}")
+            pool_ids.add(f"${{azapi_resource.{name}.id}}")
     for name, resource in resources(stack, "azapi_update_resource").items():
         # Updates of the cluster itself or of one of its agent pools: both are cluster operations.
         if resource["resource_id"] == CLUSTER_ID or resource["resource_id"] in pool_ids:
@@ -60,11 +66,37 @@ def _assert_serialized(stack: Stack) -> None:
 
 
 def test_cluster_operations_run_one_at_a_time(dev_stack: Stack, prod_stack: Stack) -> None:
-    assert len(_cluster_operations(dev_stack)) == 3  # cluster, gpunp, Gateway API update
-    # prod adds gpunp's GPU profile update (managed GPU stack, MIG strategy) and the apps pool.
-    assert len(_cluster_operations(prod_stack)) == 5
+    assert len(_cluster_operations(dev_stack)) == 3  # cluster, gpunp (azurerm), Gateway API update
+    # prod: cluster, the apps pool (azurerm), Gateway API update, gpunp created with its GPU profile
+    # (azapi, no update after).
+    assert len(_cluster_operations(prod_stack)) == 4
     for stack in (dev_stack, prod_stack):
         _assert_serialized(stack)
+
+
+def test_the_gateway_api_does_not_wait_on_the_gpu_pool(prod_stack: Stack) -> None:
+    gateway = "azapi_update_resource.managed_gateway_api"
+    gpu_pool = "azapi_resource.node_pool_gpunp"
+    assert resources(prod_stack, "azapi_update_resource")["managed_gateway_api"]["depends_on"] == [
+        CLUSTER_ADDRESS
+    ]
+    assert not _reaches(prod_stack, gateway, gpu_pool)
+    assert resources(prod_stack, "azapi_resource")["node_pool_gpunp"]["depends_on"] == [gateway]
+
+
+def test_a_cpu_pool_and_a_gpu_profile_pool_put_the_gateway_between_them() -> None:
+    cpu = NodePoolSettings(name="cpu", vm_size="Standard_D4s_v5", min_count=1, max_count=2)
+    from aks_platform.environments import load_environments
+
+    gpu = load_environments(only=["prod"])["prod"].user_pools[0]
+    stack = synth_cluster_stack("prod", user_pools=(gpu, cpu), workloads=_no_workloads())
+    _assert_serialized(stack)
+    assert only(stack, "azapi_update_resource")["depends_on"] == [
+        "azurerm_kubernetes_cluster_node_pool.node_pool_cpu"
+    ]
+    assert resources(stack, "azapi_resource")["node_pool_gpunp"]["depends_on"] == [
+        "azapi_update_resource.managed_gateway_api"
+    ]
 
 
 def test_three_user_pools_and_the_gateway_update_form_one_chain() -> None:
@@ -285,21 +317,17 @@ def test_gateway_api_body_matches_the_aks_api_models(dev_stack: Stack, prod_stac
         assert _unknown_fields(models.ManagedCluster, body) == []
 
 
-def test_gpu_profile_body_matches_the_aks_api_models(prod_stack: Stack) -> None:
-    """managementMode is in the GA models (2026-08-01); migStrategy only in the preview API the update
-    uses (2026-07-02-preview, read from its spec: data/aks-versions.toml), so it alone is expected."""
+def test_gpu_pool_body_matches_the_aks_api_models(prod_stack: Stack) -> None:
+    """Every field of the agent pool body is in the GA models (2026-08-01) except migStrategy, which
+    only the previews have (2026-05-02-preview, the version the pool uses: its schema in azapi,
+    data/azapi-schemas/, is checked in tests/test_agent_pool.py)."""
     from azure.mgmt.containerservice import models
 
-    update = resources(prod_stack, "azapi_update_resource")["node_pool_gpunp_gpu_profile"]
-    assert update["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-07-02-preview"
-    assert update["resource_id"] == "${azurerm_kubernetes_cluster_node_pool.node_pool_gpunp.id}"
-    assert update["body"] == {
-        "properties": {"gpuProfile": {"nvidia": {"managementMode": "Managed", "migStrategy": "Single"}}}
-    }
-    assert _unknown_fields(models.AgentPool, update["body"]) == [
+    pool = resources(prod_stack, "azapi_resource")["node_pool_gpunp"]
+    assert pool["type"] == "Microsoft.ContainerService/managedClusters/agentPools@2026-05-02-preview"
+    assert _unknown_fields(models.AgentPool, pool["body"]) == [
         "properties.gpuProfile.nvidia.migStrategy: not a property of NvidiaGPUProfile"
     ]
-    assert update["depends_on"] == ["azurerm_kubernetes_cluster_node_pool.node_pool_gpunp"]
 
 
 def test_the_model_check_catches_a_wrong_property_and_value() -> None:

@@ -1,8 +1,9 @@
 """`make review` (`cdktf synth --hcl`): the HCL says what the JSON says.
 
 The HCL of every stack is parsed with HashiCorp's HCL parser (@cdktf/hcl2json, WebAssembly) and
-compared with the JSON that deploy uses: every azapi resource's type, resource_id, action, method
-and body; every kubernetes_manifest's manifest; every helm_release's values.
+compared with the JSON that deploy uses: every azapi resource's type, resource_id, action, method,
+body, name, parent_id and replace_triggers_refs; every kubernetes_manifest's manifest; every
+helm_release's values.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from aks_platform import yaml_text
 from aks_platform.environments import environment_files
 
 HCL2JSON = ROOT / "aks_platform" / "node" / "hcl2json.cjs"
-AZAPI_ATTRIBUTES = ("type", "resource_id", "action", "method", "body")
+AZAPI_ATTRIBUTES = (
+    "type",
+    "resource_id",
+    "action",
+    "method",
+    "body",
+    "name",
+    "parent_id",
+    "replace_triggers_refs",
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +78,7 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
     compared = 0
     for stack_name, stack in _pairs({"dev": dev_stacks, "prod": prod_stacks}):
         document = hcl_stacks[stack_name]
-        for resource_type in ("azapi_resource_action", "azapi_update_resource"):
+        for resource_type in ("azapi_resource_action", "azapi_update_resource", "azapi_resource"):
             for name, resource in stack["resource"].get(resource_type, {}).items():
                 hcl = _hcl_resource(document, resource_type, name)
                 for attribute in AZAPI_ATTRIBUTES:

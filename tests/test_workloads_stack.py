@@ -182,16 +182,17 @@ def test_quotas_are_the_capacity_they_describe(dev_workloads: Stack, prod_worklo
     assert _quota(dev[("ClusterQueue", "gpunp-batch")]) == {"cpu": "48", "memory": "192Gi"}
     prod = _queue_objects(prod_workloads)
     # prod: one Standard_NC24ads_A100_v4 (24 vCPU, 220 GiB, 1 A100) for the workspace;
-    # gpunp: 4 of them at most, each A100 split into 2 MIG instances (MIG3g).
+    # gpunp: a fixed 1 of them (managed GPU pools are not autoscaled during the preview), its A100
+    # split into 2 MIG instances (MIG3g).
     assert _quota(prod[("ClusterQueue", "smollm2-workspace-inference")]) == {
         "cpu": "24",
         "memory": "220Gi",
         "nvidia.com/gpu": "1",
     }
     assert _quota(prod[("ClusterQueue", "gpunp-batch")]) == {
-        "cpu": "96",
-        "memory": "880Gi",
-        "nvidia.com/gpu": "8",
+        "cpu": "24",
+        "memory": "220Gi",
+        "nvidia.com/gpu": "2",
     }
     assert prod[("ResourceFlavor", "gpunp")]["spec"]["tolerations"] == [
         {"key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}
