@@ -48,13 +48,13 @@ def azapi_agent_pool_versions() -> dict[str, dict[str, object]]:
 
 
 def agent_pool_api_version(table: VersionTable, *properties: str) -> ApiVersion | None:
-    """The newest API version with every property that the pinned azapi embeds a schema for
+    """The newest adopted API version with every property that the pinned azapi embeds a schema for
     (GA before preview): the pool is then validated by azapi at plan time."""
     known = azapi_agent_pool_versions()
     having = [
         row
         for row in table.api_versions.values()
-        if row.name in known and all(getattr(row, name) for name in properties)
+        if row.adopted and row.name in known and all(getattr(row, name) for name in properties)
     ]
     for preview in (False, True):
         candidates = sorted((row for row in having if row.preview == preview), key=lambda row: row.name)

@@ -45,7 +45,7 @@ def test_prod_creates_the_gpu_pool_with_its_gpu_profile_in_one_resource(prod_sta
     }
     assert properties["gpuInstanceProfile"] == "MIG3g"
     # One manager: no azurerm pool of that name, and no update of the pool afterwards.
-    assert resources(prod_stack, "azurerm_kubernetes_cluster_node_pool") == {}
+    assert "node_pool_gpunp" not in resources(prod_stack, "azurerm_kubernetes_cluster_node_pool")
     pool_id = "${azapi_resource.node_pool_gpunp.id}"
     assert [
         name
