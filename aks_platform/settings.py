@@ -137,7 +137,10 @@ class NodePoolSettings(Settings):
     max_count: StrictInt | None = None
     "Autoscaling upper bound, at most 1000."
     zones: Zones = ()
-    'Distinct values from "1", "2", "3"; only in a region with availability zones.'
+    (
+        'Distinct values from "1", "2", "3"; only in a region with availability zones, and on a GPU '
+        "size only those data/vm-size-zones.toml records for the region."
+    )
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     (
         "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
@@ -155,7 +158,8 @@ class NodePoolSettings(Settings):
     gpu_management: Literal["Managed", "Unmanaged"] | None = None
     (
         "AKS's managed GPU stack (driver, device plugin, DCGM exporter), "
-        'gpuProfile.nvidia.managementMode; GPU sizes only; "Managed" needs the AKS-installed driver.'
+        'gpuProfile.nvidia.managementMode; GPU sizes only; "Managed" needs the AKS-installed driver and, '
+        "while the stack is a preview, `auto_scaling = false` (docs/gpu.md). Fixed when the pool is created."
     )
     mig_strategy: Literal["Single", "Mixed"] | None = None
     (
