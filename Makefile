@@ -25,13 +25,28 @@ unexport PYTHONDONTWRITEBYTECODE
 OUT ?= cdktf.out
 REVIEW_OUT ?= review.out
 # Which environments deploy, diff and destroy act on (required there; one or several, comma-separated).
-# synth and review always write every environment, so cdktf.out/ never holds a stale stack.
+# synth, review and check narrow to them too; without ENV they take every environment, and synth
+# and review then replace their folder whole, so it never holds a stale stack.
 ENV ?=
 export CDKTF_ENV := $(ENV)
-# The cdktf CLI's spinner is noise in logs: it is off where there is no terminal.
-export CI ?= $(if $(shell test -t 1 && echo tty),,true)
+# The cdktf CLI's spinner is noise in logs: it is off where there is no terminal. ($(shell)
+# captures stdout, so the terminal test looks at stderr.)
+export CI ?= $(if $(shell test -t 2 && echo tty),,true)
+# No colour codes where there is no terminal or CI is set: the cdktf CLI (chalk, log4js) honours
+# FORCE_COLOR=0, Terraform -no-color (through TF_CLI_ARGS_<command>).
+CDKTF_COLOR :=
+ifneq ($(CI),)
+CDKTF_COLOR := --no-color
+export FORCE_COLOR := 0
+export NO_COLOR := 1
+export TF_CLI_ARGS_init := -no-color
+export TF_CLI_ARGS_plan := -no-color
+export TF_CLI_ARGS_apply := -no-color
+export TF_CLI_ARGS_show := -no-color
+export TF_CLI_ARGS_output := -no-color
+endif
 
-.PHONY: help install synth review test test-standard-import lint scan bench conformance deploy diff destroy clean \
+.PHONY: help install synth review check test test-standard-import lint scan bench conformance deploy diff destroy clean \
 	refresh-versions new-env schema check-plan
 
 help: ## List the targets
@@ -57,19 +72,28 @@ install: .venv/.synced node_modules/.synced ## Install the pinned Python and Nod
 # synth and review write into <folder>.next and replace the folder only when that succeeded: bad
 # settings (main.py validates every environment before it builds anything) or a failed synth leave
 # the previous output as it was.
-synth: install ## Validate settings, then write every environment's stacks to cdktf.out/ (replaced whole, on success)
+# With ENV, only those environments are synthesized and only their stacks replaced; the others'
+# stay as an earlier synth wrote them, and synth names them (aks_platform/synth_output.py).
+synth: install ## Validate settings, write the stacks to cdktf.out/ (every environment, or ENV's: the rest kept and named)
 	@rm -rf $(OUT).next
-	CDKTF_ENV= CDKTF_OUTDIR=$(OUT).next python main.py
-	@rm -rf $(OUT) && mv $(OUT).next $(OUT)
+	CDKTF_OUTDIR=$(OUT).next python main.py
+	@python -m aks_platform.synth_output install $(OUT).next $(OUT) $(ENV)
 	@echo "Terraform JSON written to:"
 	@ls -1 $(OUT)/stacks/*/cdk.tf.json | sed 's/^/  /'
 
-review: install ## The same stacks as HCL in review.out/ (to read; deploy never reads it)
+# terraform fmt formats the HCL as Terraform itself would (cdktf writes it unindented); where
+# terraform is not installed the files stay as cdktf wrote them, and review says so.
+review: install ## The same stacks as HCL in review.out/, formatted by terraform fmt (to read; deploy never reads it)
 	@rm -rf $(REVIEW_OUT).next
-	CDKTF_ENV= CDKTF_OUTDIR=$(REVIEW_OUT).next SYNTH_HCL_OUTPUT=true python main.py
-	@rm -rf $(REVIEW_OUT) && mv $(REVIEW_OUT).next $(REVIEW_OUT)
+	CDKTF_OUTDIR=$(REVIEW_OUT).next SYNTH_HCL_OUTPUT=true python main.py
+	@if command -v terraform >/dev/null; then terraform fmt -recursive -list=false $(REVIEW_OUT).next; \
+	  else echo "review: terraform is not installed, so the HCL is left as cdktf wrote it (unformatted)"; fi
+	@python -m aks_platform.synth_output install $(REVIEW_OUT).next $(REVIEW_OUT) $(ENV)
 	@echo "HCL written to:"
 	@ls -1 $(REVIEW_OUT)/stacks/*/cdk.tf | sed 's/^/  /'
+
+check: install ## Validate the settings of every environment, or of ENV's, and print version warnings; write nothing
+	python main.py --check
 
 test: install ## ruff, the settings check (prints version warnings), then the test suite
 	ruff check .
@@ -111,10 +135,11 @@ lint: install ## ruff check
 deploy: install ## Needs ENV: preflight, version gate, synth, then per stack (cluster first) plan, check, cdktf deploy
 	python -m aks_platform.preflight deploy $(ENV)
 	python main.py --check --deploy-gate
-	$(MAKE) --no-print-directory synth
+	@# The gate just printed the version warnings: synth does not print them again.
+	AKS_NOTICES_SHOWN=1 $(MAKE) --no-print-directory synth
 	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
 	  python -m aks_platform.plan_check plan $$stack; \
-	  cdktf deploy --skip-synth --output cdktf.out --ignore-missing-stack-dependencies $(CDKTF_FLAGS) $$stack; \
+	  cdktf deploy --skip-synth --output cdktf.out --ignore-missing-stack-dependencies $(CDKTF_COLOR) $(CDKTF_FLAGS) $$stack; \
 	done
 
 diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both stacks of each ENV, checked
@@ -131,7 +156,7 @@ check-plan: install ## Needs PLAN=<terraform show -json output>: refuse deleting
 destroy: install ## Needs ENV: preflight, synth, then destroy both stacks of each ENV (workloads first)
 	python -m aks_platform.preflight destroy $(ENV)
 	$(MAKE) --no-print-directory synth
-	cdktf destroy --skip-synth --output cdktf.out $$(python -m aks_platform.targets stacks $(ENV))
+	cdktf destroy --skip-synth --output cdktf.out $(CDKTF_COLOR) $$(python -m aks_platform.targets stacks $(ENV))
 
 clean: ## Remove synthesized output and reports (keeps installed toolchains)
 	rm -rf cdktf.out cdktf.out.next review.out review.out.next conformance

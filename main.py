@@ -28,6 +28,7 @@ from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environme
 from aks_platform.versions import load_table, stale_warning, today
 
 ALLOW_RETIRED = "ALLOW_RETIRED"
+NOTICES_SHOWN = "AKS_NOTICES_SHOWN"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -55,20 +56,34 @@ def selected_environments() -> list[str] | None:
 
 
 def report_currency(environments: dict, directory: Path, *, gate: bool) -> bool:
-    """Print every currency notice; False when the deploy gate must stop on a retired version."""
+    """Print every currency notice once; False when the deploy gate must stop on a retired version.
+
+    A make target that runs the app twice (make deploy: the gate, then synth) sets
+    AKS_NOTICES_SHOWN=1 for the second run, which then counts but does not print."""
     day = today()
+    shown: set[str] = set()
+    quiet = os.environ.get(NOTICES_SHOWN) == "1"
+
+    def say(line: str) -> None:
+        if not quiet and line not in shown:
+            shown.add(line)
+            print(line, file=sys.stderr)
+
     stale = stale_warning(load_table(), day)
     if stale:
-        print(stale, file=sys.stderr)
+        say(stale)
     # Chart pins: once per run, for the charts the selected environments install (never gating).
     used = set().union(*(charts_used(settings) for settings in environments.values()))
     for chart in chart_notices(day, used):
-        print(chart.render(), file=sys.stderr)
-    retired = 0
+        say(chart.render())
+    # A value with two notices (a minor past support and its patch superseded) is one version.
+    retired_values: set[tuple[str, str]] = set()
     for name, settings in environments.items():
         for notice in currency_notices(settings, day):
-            print(notice.render(environment_label(directory, name)), file=sys.stderr)
-            retired += notice.retired
+            say(notice.render(environment_label(directory, name)))
+            if notice.retired:
+                retired_values.add((name, notice.key))
+    retired = len(retired_values)
     if gate and retired:
         if os.environ.get(ALLOW_RETIRED) == "1":
             print(f"{ALLOW_RETIRED}=1: deploying {retired} retired version(s) anyway", file=sys.stderr)

@@ -184,10 +184,9 @@ def test_every_help_line_names_a_target_that_exists() -> None:
 
 @pytest.mark.subprocess("make-synth")
 def test_synth_replaces_the_whole_output_folder(jobs) -> None:
-    """make synth writes every environment and leaves nothing stale or stray (no cdk.tf beside JSON).
-
-    The background job seeds its OUT folder with a stale stack and a stray cdk.tf, then runs
-    `make synth ENV=prod`: ENV must not narrow what synth writes."""
+    """make synth without ENV writes every environment and leaves nothing stale or stray (no cdk.tf
+    beside JSON). The background job seeds its OUT folder with a stale stack and a stray cdk.tf,
+    then runs `make synth` (ENV narrowing: tests/test_loop.py)."""
     run = jobs.get("make-synth")
     result, out = run["process"], run["out"]
     assert result.returncode == 0, result.stderr
