@@ -28,7 +28,8 @@ from aks_platform.environments import (
 )
 from aks_platform.settings import LocalBackendSettings
 
-MIN_TERRAFORM = (1, 5)
+# 1.7: the workloads stack's `removed` blocks (forgetting resources without destroying them).
+MIN_TERRAFORM = (1, 7)
 RESOURCE_GROUP_VARIABLE = "TF_VAR_resource_group_name"
 ZERO_GUID = re.compile(r"00000000-0000-0000-0000-000000000000")
 # RFC 5737: ranges reserved for documentation, never anyone's real egress.
@@ -49,7 +50,7 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str] | None:
 def check_terraform() -> Iterator[str]:
     result = _run(["terraform", "version", "-json"])
     if result is None:
-        yield "terraform is not installed: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"
+        yield "terraform is not installed: install Terraform >= 1.7 (https://developer.hashicorp.com/terraform/install)"
         return
     try:
         version = json.loads(result.stdout)["terraform_version"]

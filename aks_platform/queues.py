@@ -54,7 +54,7 @@ def batch_pool(settings: EnvironmentSettings) -> NodePoolSettings | None:
 
 
 def kueue_queues(settings: EnvironmentSettings) -> list[dict[str, Any]]:
-    """The `queues` value of charts/kueue-queues for an environment (valid settings assumed)."""
+    """The queues of an environment (applied through charts/cluster-objects) (valid settings assumed)."""
     sizes = load_vm_sizes()
     workloads = settings.workloads
     queues: list[dict[str, Any]] = []

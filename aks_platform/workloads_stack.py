@@ -15,10 +15,11 @@ from cdktf_cdktf_provider_helm.provider import (
 )
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 
-from aks_platform import manifests
+from aks_platform import kaito_lifecycle, manifests
 from aks_platform.addresses import PinnedStack
+from aks_platform.cluster_access import KUBELOGIN_ARGS
+from aks_platform.cluster_objects import REPOSITORY_FROM_STACK, ObjectsApplier
 from aks_platform.kueue_values import kueue_values
-from aks_platform.local_charts import CHARTS, declared_version
 from aks_platform.naming import Naming
 from aks_platform.queues import kueue_objects
 from aks_platform.settings import EnvironmentSettings
@@ -28,16 +29,24 @@ from constructs import Construct
 from constructs.aks_cluster import AksCluster
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
-from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
+from constructs.kaito_workspace import KaitoNodesGone, KaitoWorkspace, KaitoWorkspaceProps, NodesGoneProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
 from constructs.scrape_config import ScrapeConfig, ScrapeConfigProps
 
-# Terraform runs in cdktf.out/stacks/<stack>/; the chart stays in the repository.
-QUEUES_CHART = "../../../charts/kueue-queues"
-# Entra ID application of the AKS API server: the audience kubelogin asks tokens for.
-AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
-KUBELOGIN_ARGS = ["get-token", "--login", "azurecli", "--server-id", AKS_ENTRA_SERVER_ID]
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+# kubernetes_manifest resources of earlier versions, whose objects a release now applies (and
+# adopts): Terraform forgets them instead of deleting what the release takes over. Only while the
+# release exists: with the feature turned off, Terraform deletes them as it would have.
+WORKSPACE_MANIFEST = "kubernetes_manifest.kaito_workspace"
+ROUTING_MANIFESTS = (
+    "kubernetes_manifest.inference_gateway",
+    "kubernetes_manifest.inference_service",
+    "kubernetes_manifest.inference_http_route",
+)
+METRICS_MANIFESTS = (
+    "kubernetes_manifest.inference_metrics_service",
+    "kubernetes_manifest.inference_metrics_service_monitor",
+)
 
 
 class WorkloadsStack(PinnedStack):
@@ -52,41 +61,43 @@ class WorkloadsStack(PinnedStack):
         spell_out_provider_sources(self, "kubernetes", "helm")
 
         workloads = settings.workloads
-        kaito = None
-        if workloads.kaito_workspace.enabled:
-            kaito = KaitoWorkspace(
-                self,
-                "kaito",
-                KaitoWorkspaceProps(
-                    namespace=workloads.kaito_workspace.namespace,
-                    workspace=manifests.kaito_workspace(workloads.kaito_workspace),
-                ),
-            )
+        # Custom resources go through charts/cluster-objects after a wait for their CRDs
+        # (aks_platform/cluster_objects.py): none needs its CRD when Terraform plans.
+        self.objects = ObjectsApplier(
+            cluster_name=naming.cluster,
+            auth="entra" if settings.cluster.local_account_disabled else "local",
+        )
+        kaito = self._kaito(naming, settings)
         self._scrape_config(settings, kaito)
         if workloads.inference_routing.enabled and kaito is not None:
+            self.forget(*ROUTING_MANIFESTS)
             InferenceRouting(
                 self,
                 "inference-routing",
                 InferenceRoutingProps(
-                    objects=manifests.inference_routing(
-                        workloads.inference_routing, workloads.kaito_workspace
+                    objects=self.objects.props(
+                        manifests.inference_routing(workloads.inference_routing, workloads.kaito_workspace),
+                        namespace=workloads.kaito_workspace.namespace,
+                        release_name="inference-routing",
+                        adopt_existing=True,
+                        depends_on=[kaito.workspace],
                     ),
-                    depends_on=[kaito.workspace],
                     namespaces=[workloads.inference_routing.gateway_namespace],
                 ),
             )
         if workloads.gang_scheduling.enabled:
             objects = kueue_objects(settings)
             existing = {workloads.kaito_workspace.namespace} if kaito else set()
+            kueue_chart = manifests.pinned_chart("kueue")
             scheduling = GangScheduling(
                 self,
                 "gang-scheduling",
                 GangSchedulingProps(
-                    kueue_chart=manifests.pinned_chart("kueue"),
+                    kueue_chart=kueue_chart,
                     kueue_values=kueue_values(settings),
-                    queues_chart=QUEUES_CHART,
-                    queues_chart_version=declared_version(CHARTS / "kueue-queues"),
-                    objects=objects,
+                    queues=self.objects.props(
+                        objects, namespace=str(kueue_chart["namespace"]), release_name="kueue-queues"
+                    ),
                     namespaces=sorted(
                         {item["metadata"]["namespace"] for item in objects if item["kind"] == "LocalQueue"}
                         - existing
@@ -96,7 +107,7 @@ class WorkloadsStack(PinnedStack):
                 ),
             )
             if kaito is not None:
-                kaito.wait_for(scheduling.queues)
+                kaito.wait_for(scheduling.queues.release)
         dra = workloads.dra
         pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
         if dra.enabled and pool is not None:
@@ -112,6 +123,57 @@ class WorkloadsStack(PinnedStack):
             )
         self.pin_check()
 
+    def _kaito(self, naming: Naming, settings: EnvironmentSettings) -> KaitoWorkspace | None:
+        """The Workspace's release after the node guard (kept while the add-on is on, see
+        aks_platform/kaito_lifecycle.py), or None when the workspace is off."""
+        spec = settings.workloads.kaito_workspace
+        workspace = manifests.kaito_workspace(spec) if spec.enabled else None
+        release = kaito_lifecycle.release_name(workspace) if workspace else ""
+        guard = None
+        if settings.cluster.kaito_enabled:
+            guard = KaitoNodesGone(
+                self,
+                "kaito-nodes",
+                NodesGoneProps(
+                    command=kaito_lifecycle.NODES_GONE_COMMAND,
+                    input={
+                        "cluster": naming.cluster,
+                        "namespace": spec.namespace if workspace else "",
+                        "workspace": workspace["metadata"]["name"] if workspace else "",
+                        "release": release,
+                    },
+                    environment=kaito_lifecycle.NODES_GONE_ENVIRONMENT,
+                    working_dir=REPOSITORY_FROM_STACK,
+                ),
+            ).guard
+        if workspace is None:
+            return None
+        self.forget(WORKSPACE_MANIFEST)
+        return KaitoWorkspace(
+            self,
+            "kaito",
+            KaitoWorkspaceProps(
+                namespace=spec.namespace,
+                release=self.objects.props(
+                    [workspace],
+                    namespace=spec.namespace,
+                    release_name=release,
+                    # Adopts a Workspace an earlier kubernetes_manifest created; on delete, Helm
+                    # waits while KAITO's finalizer removes its nodes' claims.
+                    adopt_existing=True,
+                    timeout=kaito_lifecycle.RELEASE_TIMEOUT,
+                    depends_on=[guard] if guard else [],
+                ),
+            ),
+        )
+
+    def forget(self, *addresses: str) -> None:
+        """`removed` blocks (Terraform 1.7+) that drop `addresses` from state, keeping the objects."""
+        self._removed = [*getattr(self, "_removed", []), *addresses]
+        self.add_override(
+            "removed", [{"from": address, "lifecycle": {"destroy": False}} for address in self._removed]
+        )
+
     def _scrape_config(self, settings: EnvironmentSettings, kaito: KaitoWorkspace | None) -> None:
         """What managed Prometheus scrapes beyond its defaults: the model server (where its runtime
         serves Prometheus metrics) and AKS's DCGM exporter (where a pool runs the managed GPU stack)."""
@@ -119,12 +181,15 @@ class WorkloadsStack(PinnedStack):
             return
         workspace = settings.workloads.kaito_workspace
         if kaito is not None and manifests.serves_prometheus(workspace):
-            ScrapeConfig(
+            # A ServiceMonitor's CRD comes from the metrics add-on: through charts/cluster-objects.
+            self.forget(*METRICS_MANIFESTS)
+            self.objects.apply(
                 self,
                 "inference-metrics",
-                ScrapeConfigProps(
-                    objects=manifests.inference_metrics(workspace), depends_on=[kaito.namespace]
-                ),
+                manifests.inference_metrics(workspace),
+                namespace=workspace.namespace,
+                adopt_existing=True,
+                depends_on=[kaito.namespace],
             )
         if any(pool.gpu_management == "Managed" for pool in settings.user_pools):
             ScrapeConfig(self, "gpu-metrics", ScrapeConfigProps(objects=[manifests.ama_metrics_settings()]))
@@ -141,7 +206,7 @@ class WorkloadsStack(PinnedStack):
                 "kubernetes",
                 exec=[
                     KubernetesProviderExec(
-                        api_version=EXEC_API_VERSION, command="kubelogin", args=KUBELOGIN_ARGS
+                        api_version=EXEC_API_VERSION, command="kubelogin", args=list(KUBELOGIN_ARGS)
                     )
                 ],
                 **connection,
@@ -151,7 +216,7 @@ class WorkloadsStack(PinnedStack):
                 "helm",
                 kubernetes=HelmProviderKubernetes(
                     exec=HelmProviderKubernetesExec(
-                        api_version=EXEC_API_VERSION, command="kubelogin", args=KUBELOGIN_ARGS
+                        api_version=EXEC_API_VERSION, command="kubelogin", args=list(KUBELOGIN_ARGS)
                     ),
                     **connection,
                 ),

@@ -1,14 +1,15 @@
 """Gang scheduling with Kueue: the controller from its pinned chart, and the queues from a local chart.
 
 Kueue admits a workload only when quota exists for all of its pods, so a distributed job starts
-whole or not at all. The ResourceFlavors, ClusterQueues and LocalQueues come from the local chart
-charts/kueue-queues: they are Kueue custom resources, whose CRDs do not exist when Terraform plans
-the stack, so they cannot be kubernetes_manifest resources. The chart's version is a digest of its
-content, so an edit to its templates changes the release and Terraform applies it.
+whole or not at all. The ResourceFlavors, ClusterQueues and LocalQueues are a ClusterObjects
+release (a local chart after a CRD wait, constructs/cluster_objects.py): they are Kueue custom
+resources, whose CRDs do not exist when Terraform plans the stack, so they cannot be
+kubernetes_manifest resources.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 
 from constructs import Construct
+from constructs.cluster_objects import ClusterObjects, ClusterObjectsProps
 
 
 class _BlockStrings(yaml.SafeDumper):
@@ -34,15 +36,12 @@ _BlockStrings.add_representer(str, _string)
 
 @dataclass(frozen=True)
 class GangSchedulingProps:
-    """The Kueue chart to install, and the queues to create with the local queues chart."""
+    """The Kueue chart to install, and the release of the queues (installed after it)."""
 
     #: helm_release arguments of the Kueue chart (repository, chart, version, namespace, ...).
     kueue_chart: Mapping[str, Any]
-    #: Path of the local queues chart, relative to where Terraform runs, and its version.
-    queues_chart: str
-    queues_chart_version: str
-    #: The Kueue objects the queues chart applies (ResourceFlavors, ClusterQueues, LocalQueues).
-    objects: Sequence[Mapping[str, Any]]
+    #: The Kueue objects (ResourceFlavors, ClusterQueues, LocalQueues) and how they are applied.
+    queues: ClusterObjectsProps
     #: Namespaces this construct creates for its LocalQueues (others must exist already).
     namespaces: Sequence[str] = ()
     #: Values of the Kueue chart (replicas, disruption budget, manager configuration).
@@ -67,18 +66,16 @@ class GangScheduling(Construct):
                 self, f"namespace-{namespace}", metadata=NamespaceV1Metadata(name=namespace)
             )
             self.namespaces.append(created)
-        self.queues = Release(
+        self.queues = ClusterObjects(
             self,
             "queues",
-            name="kueue-queues",
-            chart=props.queues_chart,
-            version=props.queues_chart_version,
-            namespace=props.kueue_chart["namespace"],
-            values=[yaml.safe_dump({"objects": [dict(item) for item in props.objects]}, sort_keys=True)],
-            depends_on=[self.kueue, *self.namespaces, *props.depends_on],
+            dataclasses.replace(
+                props.queues,
+                depends_on=(self.kueue, *self.namespaces, *props.queues.depends_on, *props.depends_on),
+            ),
         )
         self.local_queues = {
             item["metadata"]["namespace"]: item["metadata"]["name"]
-            for item in props.objects
+            for item in props.queues.objects
             if item["kind"] == "LocalQueue"
         }

@@ -2,36 +2,35 @@
 
 The route splits traffic by weight between the workspace's Service and a canary Service, and
 sends requests with the canary header to the canary. The caller renders the objects (this
-repository's stacks from templates/inference-routing.yaml); each becomes one kubernetes_manifest.
-The construct creates the namespaces it is given (the Gateway's own) before any object.
+repository's stacks from templates/inference-routing.yaml) and says how they are applied: one
+ClusterObjects release (constructs/cluster_objects.py), because the Gateway API's CRDs do not
+exist when Terraform plans a first deploy. The construct creates the namespaces it is given (the
+Gateway's own) before the release.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 
 from constructs import Construct
-from constructs.kubernetes_manifest import KubernetesManifest
+from constructs.cluster_objects import ClusterObjects, ClusterObjectsProps
 
 
 @dataclass(frozen=True)
 class InferenceRoutingProps:
-    """The routing objects (Gateway, Service, HTTPRoute), one of each kind at most."""
+    """The release of the routing objects (Gateway, Service, HTTPRoute), and namespaces to create first."""
 
-    objects: Sequence[Mapping[str, Any]]
-    # What must exist first, such as the workspace whose Service the route targets.
-    depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+    objects: ClusterObjectsProps
     # Namespaces to create first, such as the Gateway's own.
     namespaces: Sequence[str] = ()
 
 
 class InferenceRouting(Construct):
-    """One kubernetes_manifest per object: Gateway, canary Service, HTTPRoute."""
+    """The namespaces, then one release of the routing objects (after their CRD wait)."""
 
     def __init__(self, scope: Construct, id: str, props: InferenceRoutingProps) -> None:
         super().__init__(scope, id)
@@ -39,12 +38,11 @@ class InferenceRouting(Construct):
             name: NamespaceV1(self, f"namespace-{name}", metadata=NamespaceV1Metadata(name=name))
             for name in props.namespaces
         }
-        self.manifests: dict[str, KubernetesManifest] = {}
-        for document in props.objects:
-            kind = document["kind"]
-            first = list(props.depends_on)
-            namespace = self.namespaces.get(document.get("metadata", {}).get("namespace", ""))
-            if namespace is not None:
-                first.append(namespace)
-            manifest = KubernetesManifest(self, kind, manifest=dict(document), depends_on=first or None)
-            self.manifests[kind] = manifest
+        self.objects = ClusterObjects(
+            self,
+            "objects",
+            dataclasses.replace(
+                props.objects, depends_on=(*props.objects.depends_on, *self.namespaces.values())
+            ),
+        )
+        self.release = self.objects.release

@@ -147,6 +147,9 @@ def _chart(body: dict[str, Any]) -> str:
 def pods(workloads: Stack) -> list[Pod]:
     found = []
     manifests = [body["manifest"] for body in _resources(workloads, "kubernetes_manifest").values()]
+    # Objects whose CRDs the cluster provides are applied by releases of charts/cluster-objects.
+    for body in _resources(workloads, "helm_release").values():
+        manifests += list(_values(body).get("objects", []))
     for address, body in _resources(workloads, "helm_release").items():
         values = _values(body)
         if _chart(body) == "kueue":

@@ -7,6 +7,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Stack
 from schemas import REFERENCE, reference_available
 
@@ -93,8 +94,8 @@ def _drop(stack: Stack, resource_type: str, name: str) -> Stack:
     [
         ("workloads", "helm_release", "kueue", "gang_scheduling"),
         ("workloads", "helm_release", "kueue_queues", "gang_scheduling"),
-        ("workloads", "kubernetes_manifest", "inference_http_route", "ai_inference"),
-        ("workloads", "kubernetes_manifest", "kaito_workspace", "robust_controller"),
+        ("workloads", "helm_release", "inference_routing", "ai_inference"),
+        ("workloads", "helm_release", "kaito_workspace", "robust_controller"),
         ("cluster", "azapi_update_resource", "managed_gateway_api", "ai_inference"),
         ("cluster", "azapi_resource", "node_pool_gpunp", "accelerator_metrics"),
         ("cluster", "azapi_resource", "node_pool_gpunp", "gpu_sharing"),
@@ -102,8 +103,7 @@ def _drop(stack: Stack, resource_type: str, name: str) -> Stack:
         ("cluster", "azapi_resource", "node_pool_gpunp", "secure_accelerator_access"),
         ("workloads", "kubernetes_manifest", "kaito_workspace", "cluster_autoscaling"),
         ("cluster", "azurerm_monitor_data_collection_rule", "data_collection_rule", "ai_service_metrics"),
-        ("workloads", "kubernetes_manifest", "inference_metrics_service_monitor", "ai_service_metrics"),
-        ("workloads", "kubernetes_manifest", "inference_metrics_service", "ai_service_metrics"),
+        ("workloads", "helm_release", "inference_metrics", "ai_service_metrics"),
         ("workloads", "kubernetes_manifest", "ama_metrics_settings", "accelerator_metrics"),
     ],
 )
@@ -305,8 +305,11 @@ def test_a_monitor_that_misses_the_model_server_drops_its_item(
     prod_stack: Stack, prod_workloads: Stack
 ) -> None:
     workloads = copy.deepcopy(prod_workloads)
-    monitor = workloads["resource"]["kubernetes_manifest"]["inference_metrics_service_monitor"]["manifest"]
+    release = workloads["resource"]["helm_release"]["inference_metrics"]
+    values = yaml_text.load(release["values"][0])
+    (monitor,) = [item for item in values["objects"] if item["kind"] == "ServiceMonitor"]
     monitor["spec"]["endpoints"][0]["port"] = "http"  # a port the metrics Service does not have
+    release["values"] = [yaml.safe_dump(values)]
     assert not conformance.ai_service_metrics(prod_stack, workloads).provided
     workloads = copy.deepcopy(prod_workloads)
     settings = workloads["resource"]["kubernetes_manifest"]["ama_metrics_settings"]["manifest"]

@@ -18,11 +18,12 @@ from conftest import ROOT
 from constructs import Construct
 from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps
 from constructs.aks_cluster import AksCluster, AksClusterProps, IstioProps
+from constructs.cluster_objects import ClusterObjects, ClusterObjectsProps, CrdWaitProps
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
-from constructs.kaito_workspace import KaitoWorkspace, KaitoWorkspaceProps
+from constructs.kaito_workspace import KaitoNodesGone, KaitoWorkspace, KaitoWorkspaceProps, NodesGoneProps
 from constructs.managed_prometheus import (
     ManagedPrometheus,
     ManagedPrometheusProps,
@@ -141,6 +142,18 @@ ROUTING_OBJECTS = (
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}},
 )
 
+
+def objects_props(name: str, objects=ROUTING_OBJECTS, crds=("gateways.gateway.networking.k8s.io",)):
+    return ClusterObjectsProps(
+        release_name=name,
+        namespace="ns",
+        chart="./charts/objects",
+        chart_version="0.0.1",
+        objects=objects,
+        crd_wait=CrdWaitProps(crds=crds, command="wait-for-crds") if crds else None,
+    )
+
+
 # One builder per construct: (scope, id) -> the construct, with props of its own only.
 BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
     "AksCluster": lambda scope, id: AksCluster(scope, id, cluster_props(id)),
@@ -208,20 +221,31 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
         scope,
         id,
         KaitoWorkspaceProps(
-            namespace=f"ns-{id}", workspace={"apiVersion": "kaito.sh/v1beta1", "kind": "Workspace"}
+            namespace=f"ns-{id}",
+            release=objects_props(
+                f"ws-{id}",
+                ({"apiVersion": "kaito.sh/v1beta1", "kind": "Workspace", "metadata": {"name": id}},),
+                ("workspaces.kaito.sh",),
+            ),
         ),
     ),
+    "KaitoNodesGone": lambda scope, id: KaitoNodesGone(
+        scope,
+        id,
+        NodesGoneProps(
+            command="nodes-gone", input={"workspace": id}, environment={"W": "${self.input.workspace}"}
+        ),
+    ),
+    "ClusterObjects": lambda scope, id: ClusterObjects(scope, id, objects_props(f"objects-{id}")),
     "InferenceRouting": lambda scope, id: InferenceRouting(
-        scope, id, InferenceRoutingProps(objects=ROUTING_OBJECTS)
+        scope, id, InferenceRoutingProps(objects=objects_props(f"routing-{id}"), namespaces=(f"gw-{id}",))
     ),
     "GangScheduling": lambda scope, id: GangScheduling(
         scope,
         id,
         GangSchedulingProps(
             kueue_chart=CHART,
-            queues_chart="./charts/q",
-            queues_chart_version="0.0.1",
-            objects=(),
+            queues=objects_props(f"queues-{id}", (), ("localqueues.kueue.x-k8s.io",)),
             namespaces=("b",),
         ),
     ),
@@ -279,7 +303,7 @@ def test_the_stacks_pin_main_tf_addresses(dev_stack, dev_workloads) -> None:
     """Addresses come from data/terraform-addresses.toml; main.tf's names are kept."""
     assert "aks" in dev_stack["resource"]["azurerm_kubernetes_cluster"]
     assert "node_pool_gpunp" in dev_stack["resource"]["azurerm_kubernetes_cluster_node_pool"]
-    assert "kaito_workspace" in dev_workloads["resource"]["kubernetes_manifest"]
+    assert "kaito_workspace" in dev_workloads["resource"]["helm_release"]
 
 
 def test_an_unpinned_resource_is_an_error() -> None:
@@ -319,9 +343,11 @@ EXPECTED = {
         "azurerm_monitor_data_collection_rule": 1,
         "azurerm_monitor_data_collection_rule_association": 1,
     },
-    "GangScheduling": {"helm_release": 2, "kubernetes_namespace_v1": 1},
-    "InferenceRouting": {"kubernetes_manifest": len(ROUTING_OBJECTS)},
-    "KaitoWorkspace": {"kubernetes_manifest": 1, "kubernetes_namespace_v1": 1},
+    "ClusterObjects": {"helm_release": 1, "terraform_data": 1},
+    "GangScheduling": {"helm_release": 2, "kubernetes_namespace_v1": 1, "terraform_data": 1},
+    "InferenceRouting": {"helm_release": 1, "kubernetes_namespace_v1": 1, "terraform_data": 1},
+    "KaitoNodesGone": {"terraform_data": 1},
+    "KaitoWorkspace": {"helm_release": 1, "kubernetes_namespace_v1": 1, "terraform_data": 1},
     "ManagedGatewayApi": {"azapi_update_resource": 1},
     "ManagedPrometheus": {
         "azurerm_monitor_workspace": 1,

@@ -89,6 +89,11 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
                 name
             )
             compared += 1
+        for name, resource in stack["resource"].get("terraform_data", {}).items():
+            hcl = _hcl_resource(document, "terraform_data", name)
+            for attribute in ("input", "triggers_replace"):
+                assert hcl.get(attribute) == resource.get(attribute), f"{stack_name} {name}.{attribute}"
+            compared += 1
         for name, resource in stack["resource"].get("helm_release", {}).items():
             # cdktf writes multi-line strings as heredocs, which end in one more line break: compare
             # the YAML they hold.
@@ -103,7 +108,9 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
 @pytest.mark.subprocess("review")
 def test_lists_stay_lists_and_quoted_numbers_stay_strings(hcl_stacks) -> None:
     document = hcl_stacks["ai-conformant-aks-dev-workloads"]
-    manifest = _hcl_resource(document, "kubernetes_manifest", "kaito_workspace")["manifest"]
+    # The Workspace is a release's values now (YAML in a heredoc): "1" must stay a string there too.
+    (values,) = _hcl_resource(document, "helm_release", "kaito_workspace")["values"]
+    (manifest,) = yaml_text.load(values)["objects"]
     (container,) = manifest["inference"]["template"]["spec"]["containers"]
     assert container["args"][2] == "1"
     assert container["ports"] == [{"containerPort": 5000}]

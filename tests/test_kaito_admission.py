@@ -8,7 +8,8 @@ import copy
 import re
 
 import pytest
-from conftest import Stack, resources
+from conftest import Stack
+from stack_objects import one_of_kind
 
 from aks_platform import manifests
 from aks_platform.azure_facts import load_vm_sizes
@@ -63,7 +64,7 @@ def requested_gpus(workspace: dict) -> int:
 
 
 def _workspace(stack: Stack) -> dict:
-    return copy.deepcopy(resources(stack, "kubernetes_manifest")["kaito_workspace"]["manifest"])
+    return copy.deepcopy(one_of_kind(stack, "Workspace"))
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

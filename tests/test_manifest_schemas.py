@@ -24,6 +24,7 @@ from schemas import (
     reference_available,
     unknown_values,
 )
+from stack_objects import one_of_kind
 
 from aks_platform import manifests, yaml_text
 from aks_platform.versions import load_table, parse_version
@@ -110,7 +111,7 @@ def test_an_unknown_field_fails_on_every_object(environment: str, dev_stacks, pr
 
 
 def test_a_misspelled_workspace_field_fails_against_the_kaito_crd(prod_workloads: Stack) -> None:
-    workspace = copy.deepcopy(resources(prod_workloads, "kubernetes_manifest")["kaito_workspace"]["manifest"])
+    workspace = copy.deepcopy(one_of_kind(prod_workloads, "Workspace"))
     workspace["resource"]["instancetype"] = workspace["resource"].pop("instanceType")
     assert any("instancetype" in problem for problem in errors(workspace, "1.36"))
 

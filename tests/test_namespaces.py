@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Stack, resources, synth_environment
+from stack_objects import applied, one_of_kind
 
 from aks_platform import yaml_text
 
@@ -99,11 +100,7 @@ def test_only_the_workspace_shares_a_namespace_with_the_default_queue(
 
 
 def test_the_gateway_has_a_namespace_of_its_own(dev_workloads: Stack) -> None:
-    (gateway,) = [
-        body["manifest"]
-        for body in resources(dev_workloads, "kubernetes_manifest").values()
-        if body["manifest"]["kind"] == "Gateway"
-    ]
+    gateway = one_of_kind(dev_workloads, "Gateway")
     namespace = gateway["metadata"]["namespace"]
     assert namespace == "inference-gateway"
     assert namespace not in default_queue_namespaces(dev_workloads)
@@ -147,16 +144,16 @@ def queue_release_of(stack: Stack, namespace: str) -> str | None:
 
 def workspace_waits_for_its_queue(stack: Stack) -> list[str]:
     problems = []
-    for name, body in resources(stack, "kubernetes_manifest").items():
-        if body["manifest"]["kind"] != "Workspace":
+    for address, item in applied(stack):
+        if item["kind"] != "Workspace":
             continue
-        namespace = body["manifest"]["metadata"]["namespace"]
+        namespace = item["metadata"]["namespace"]
         release = queue_release_of(stack, namespace)
-        waits = depends_on(stack, f"kubernetes_manifest.{name}")
+        waits = depends_on(stack, address)
         if release is None or release not in waits:
-            problems.append(f"kubernetes_manifest.{name} does not wait for the LocalQueue of {namespace}")
+            problems.append(f"{address} does not wait for the LocalQueue of {namespace}")
         elif "helm_release.kueue" not in waits:
-            problems.append(f"kubernetes_manifest.{name} does not wait for Kueue")
+            problems.append(f"{address} does not wait for Kueue")
     return problems
 
 
@@ -174,8 +171,9 @@ def test_a_workspace_that_does_not_wait_is_caught(dev_workloads: Stack) -> None:
     import copy
 
     stack = copy.deepcopy(dev_workloads)
-    workspace = resources(stack, "kubernetes_manifest")["kaito_workspace"]
+    workspace = resources(stack, "helm_release")["kaito_workspace"]
     workspace["depends_on"] = [item for item in workspace["depends_on"] if "kueue" not in item]
+    # ...nor through its CRD wait (which waits for the namespace and the node guard only).
     assert workspace_waits_for_its_queue(stack) == [
-        "kubernetes_manifest.kaito_workspace does not wait for the LocalQueue of smollm2"
+        "helm_release.kaito_workspace does not wait for the LocalQueue of smollm2"
     ]

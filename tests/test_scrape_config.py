@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import copy
 
-from conftest import Stack, environment_settings, resources, synth_environment
+from conftest import Stack, environment_settings, synth_environment
 from monitor_schema import monitor_errors, settings_errors
+from stack_objects import applied
 
 from aks_platform import manifests, yaml_text
 
 
 def _manifests(stack: Stack, kind: str) -> list[dict]:
-    return [
-        body["manifest"]
-        for body in resources(stack, "kubernetes_manifest").values()
-        if body["manifest"]["kind"] == kind
-    ]
+    return [item for _, item in applied(stack) if item["kind"] == kind]
 
 
 def test_prod_scrapes_the_vllm_server(prod_workloads: Stack) -> None:

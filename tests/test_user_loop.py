@@ -73,6 +73,11 @@ def test_a_value_marked_replace_before_deploying_is_refused() -> None:
             lambda folder, mp: fake_tool(folder, "terraform", json.dumps({"terraform_version": "1.4.6"})),
             "terraform 1.4.6 is too old",
         ),
+        (
+            # removed blocks (the workloads stack's move from kubernetes_manifest) need 1.7.
+            lambda folder, mp: fake_tool(folder, "terraform", json.dumps({"terraform_version": "1.6.6"})),
+            "terraform 1.6.6 is too old: install Terraform >= 1.7",
+        ),
         (lambda folder, mp: (folder / "az").unlink(), "the Azure CLI (az) is not installed"),
         (
             lambda folder, mp: fake_tool(folder, "az", "Please run 'az login' to setup account.", 1),

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from conftest import Stack, resources, synth_environment
-
-from aks_platform import yaml_text
+from stack_objects import applied, chart_objects, one_of_kind
 
 REMOTE = "data.terraform_remote_state.cross-stack-reference-input-ai-conformant-aks-{env}.outputs."
 
 
 def _manifest(stack: Stack, kind: str) -> dict:
-    found = [
-        body["manifest"]
-        for body in resources(stack, "kubernetes_manifest").values()
-        if body["manifest"]["kind"] == kind
-    ]
-    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
-    return found[0]
+    return one_of_kind(stack, kind)
 
 
 def test_providers_come_from_the_cluster_stack(dev_stack: Stack, dev_workloads: Stack) -> None:
@@ -107,6 +100,9 @@ def test_a_template_on_a_gpu_size_asks_for_its_gpus() -> None:
 
 
 def test_inference_routing(dev_workloads: Stack) -> None:
+    # One release (after its CRD wait), installed once the Gateway's namespace exists.
+    release = resources(dev_workloads, "helm_release")["inference_routing"]
+    assert "kubernetes_namespace_v1.gateway_namespace_inference_gateway" in release["depends_on"]
     gateway = _manifest(dev_workloads, "Gateway")
     assert gateway["spec"]["gatewayClassName"] == "istio"
     route = _manifest(dev_workloads, "HTTPRoute")
@@ -132,8 +128,8 @@ def test_inference_routing(dev_workloads: Stack) -> None:
 
 
 def _queue_objects(stack: Stack) -> dict[tuple[str, str], dict]:
-    values = yaml_text.load(resources(stack, "helm_release")["kueue_queues"]["values"][0])
-    return {(item["kind"], item["metadata"]["name"]): item for item in values["objects"]}
+    objects = chart_objects(resources(stack, "helm_release")["kueue_queues"])
+    return {(item["kind"], item["metadata"]["name"]): item for item in objects}
 
 
 def _quota(cluster_queue: dict) -> dict[str, str]:
@@ -151,8 +147,12 @@ def test_gang_scheduling_with_kueue(dev_workloads: Stack) -> None:
     assert kueue["chart"] == "kueue"
     assert kueue["version"].count(".") == 2  # pinned, not a range
     queues = releases["kueue_queues"]
-    assert queues["chart"] == "../../../charts/kueue-queues"
+    assert queues["chart"] == "../../../charts/cluster-objects"
     assert "helm_release.kueue" in queues["depends_on"]
+    # The queues' CRDs come from the Kueue chart: the wait for them runs after it.
+    assert "terraform_data.kueue_queues_crds" in queues["depends_on"]
+    wait = resources(dev_workloads, "terraform_data")["kueue_queues_crds"]
+    assert "helm_release.kueue" in wait["depends_on"]
     objects = _queue_objects(dev_workloads)
     assert all(item["apiVersion"] == "kueue.x-k8s.io/v1beta2" for item in objects.values())
 
@@ -201,14 +201,17 @@ def test_quotas_are_the_capacity_they_describe(dev_workloads: Stack, prod_worklo
     assert "queue_namespace_batch" in resources(prod_workloads, "kubernetes_namespace_v1")
 
 
-def test_the_queues_chart_version_carries_its_content(dev_workloads: Stack) -> None:
+def test_the_objects_chart_version_carries_its_content(dev_workloads: Stack) -> None:
     from aks_platform.local_charts import CHARTS, declared_version, expected_version
 
-    chart = CHARTS / "kueue-queues"
+    chart = CHARTS / "cluster-objects"
     assert declared_version(chart) == expected_version(chart), (
-        "charts/kueue-queues changed without a new version: run python -m aks_platform.local_charts"
+        "charts/cluster-objects changed without a new version: run python -m aks_platform.local_charts"
     )
-    assert resources(dev_workloads, "helm_release")["kueue_queues"]["version"] == declared_version(chart)
+    releases = resources(dev_workloads, "helm_release").values()
+    local = [body for body in releases if body["chart"].startswith("../")]
+    assert len(local) == 3
+    assert {body["version"] for body in local} == {declared_version(chart)}
 
 
 def test_a_chart_edit_changes_the_expected_version(tmp_path) -> None:
@@ -216,8 +219,8 @@ def test_a_chart_edit_changes_the_expected_version(tmp_path) -> None:
 
     from aks_platform.local_charts import CHARTS, expected_version
 
-    copy = tmp_path / "kueue-queues"
-    shutil.copytree(CHARTS / "kueue-queues", copy)
+    copy = tmp_path / "cluster-objects"
+    shutil.copytree(CHARTS / "cluster-objects", copy)
     before = expected_version(copy)
     template = copy / "templates" / "objects.yaml"
     template.write_text(template.read_text() + "# edited\n")
@@ -229,10 +232,7 @@ def test_no_dra_driver_beside_the_device_plugin(dev_workloads: Stack, prod_workl
     # run beside it (its guard is never overridden), so neither installs it.
     for stack in (dev_workloads, prod_workloads):
         assert "nvidia_dra_driver" not in resources(stack, "helm_release")
-        assert all(
-            body["manifest"]["kind"] != "DeviceClass"
-            for body in resources(stack, "kubernetes_manifest").values()
-        )
+        assert all(item["kind"] != "DeviceClass" for _, item in applied(stack))
 
 
 def test_workloads_stack_can_be_turned_off() -> None:
