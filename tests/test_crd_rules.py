@@ -286,7 +286,7 @@ def test_defaults_are_applied_as_the_api_server_does(prod_stacks, prod_workloads
     assert (backend["group"], backend["kind"], backend["weight"]) == ("", "Service", 1)
     assert stored["spec"]["rules"][1]["backendRefs"][0]["weight"] == 90  # ours is kept
     assert "path" not in route["spec"]["rules"][0]["matches"][0]  # the input is not changed
-    assert resources(prod_workloads, "kubernetes_manifest")  # the route came from the real stack
+    assert resources(prod_workloads, "helm_release")["inference_routing"]  # from the real stack
 
 
 # --- Istio security objects ------------------------------------------------------------------
