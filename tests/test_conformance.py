@@ -101,7 +101,7 @@ def _drop(stack: Stack, resource_type: str, name: str) -> Stack:
         ("cluster", "azapi_resource", "node_pool_gpunp", "gpu_sharing"),
         ("cluster", "azapi_resource", "node_pool_gpunp", "driver_runtime_management"),
         ("cluster", "azapi_resource", "node_pool_gpunp", "secure_accelerator_access"),
-        ("workloads", "kubernetes_manifest", "kaito_workspace", "cluster_autoscaling"),
+        ("workloads", "helm_release", "kaito_workspace", "cluster_autoscaling"),
         ("cluster", "azurerm_monitor_data_collection_rule", "data_collection_rule", "ai_service_metrics"),
         ("workloads", "helm_release", "inference_metrics", "ai_service_metrics"),
         ("workloads", "kubernetes_manifest", "ama_metrics_settings", "accelerator_metrics"),
@@ -151,7 +151,8 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
     finding = _evaluate(prod_stack, prod_workloads, "cluster_autoscaling")
     assert finding.provided
     assert finding.evidence == (
-        "kubernetes_manifest.kaito_workspace (KAITO node provisioning on azurerm_kubernetes_cluster.aks: 1 "
+        "helm_release.kaito_workspace (Workspace smollm2-workspace) (KAITO node provisioning on "
+        "azurerm_kubernetes_cluster.aks: 1 "
         "Standard_NC24ads_A100_v4 node(s) created for the Workspace's pods, removed with it)",
     )
     # The managed pool has a fixed count: it is not what scales.
@@ -165,9 +166,8 @@ def test_cluster_autoscaling_drops_without_kaitos_provisioning(
     off["resource"]["azurerm_kubernetes_cluster"]["aks"]["ai_toolchain_operator_enabled"] = False
     assert not _evaluate(off, prod_workloads, "cluster_autoscaling").provided
     cpu = copy.deepcopy(prod_workloads)
-    cpu["resource"]["kubernetes_manifest"]["kaito_workspace"]["manifest"]["resource"]["instanceType"] = (
-        "Standard_D16s_v5"
-    )
+    release = cpu["resource"]["helm_release"]["kaito_workspace"]
+    release["values"] = [release["values"][0].replace("Standard_NC24ads_A100_v4", "Standard_D16s_v5")]
     assert not _evaluate(prod_stack, cpu, "cluster_autoscaling").provided
     # KAITO puts the Workspace on existing nodes whose labels match: nothing is provisioned.
     existing = copy.deepcopy(prod_stack)
