@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aks_platform.immutable_fields import AGENT_POOLS, load_immutable_fields
 from aks_platform.paths import DATA, ROOT
 
 PROTECTED_FILE = DATA / "protected-resources.toml"
@@ -91,6 +92,8 @@ def refusals(plan: dict[str, Any], protected: Sequence[Protected] | None = None)
         actions = tuple(change.get("change", {}).get("actions", ()))
         what = DESTRUCTIVE.get(actions)
         match = next((entry for entry in protected if entry.matches(change)), None)
+        if what is None and match is not None:
+            yield from immutable_changes(change)
         if what is None or match is None:
             continue
         line = f"{change.get('address')} would be {what}: {match.why}"
@@ -103,6 +106,64 @@ def refusals(plan: dict[str, Any], protected: Sequence[Protected] | None = None)
         if paths:
             line += "; forced by " + ", ".join(_path_text(path) for path in paths)
         yield line
+
+
+_MISSING = object()
+
+
+def _at(value: Any, path: Sequence[str | int]) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, list) or step >= len(value):
+                return _MISSING
+            value = value[step]
+        elif isinstance(value, dict) and step in value:
+            value = value[step]
+        else:
+            return _MISSING
+    return value
+
+
+def _pool_field_paths(change: dict[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], str]]:
+    """(field name as shown, its path in before/after, source) of each immutable agent pool field
+    the resource carries, for the pool kinds there are (data/immutable-pool-fields.toml)."""
+    values = change.get("change", {})
+    azure_type = str(
+        (values.get("before") or {}).get("type") or (values.get("after") or {}).get("type") or ""
+    )
+    for field in load_immutable_fields():
+        if change.get("type") == "azurerm_kubernetes_cluster_node_pool" and field.azurerm:
+            yield field.azurerm, (field.azurerm,), field.source
+        elif change.get("type") == "azurerm_kubernetes_cluster" and field.azurerm:
+            yield (
+                f"default_node_pool[0].{field.azurerm}",
+                ("default_node_pool", 0, field.azurerm),
+                field.source,
+            )
+        elif change.get("type") in ("azapi_resource", "azapi_update_resource") and azure_type.startswith(
+            AGENT_POOLS
+        ):
+            yield f"body.{field.path}", ("body", *field.path.split(".")), field.source
+
+
+def immutable_changes(change: dict[str, Any]) -> Iterator[str]:
+    """An in-place update of a field AKS fixes when the pool is created: azurerm then rotates the
+    pool (new nodes through temporary_name_for_rotation), or AKS refuses the change."""
+    values = change.get("change", {})
+    if tuple(values.get("actions", ())) != ("update",):
+        return
+    for shown, path, source in _pool_field_paths(change):
+        before, after = _at(values.get("before"), path), _at(values.get("after"), path)
+        unknown = _at(values.get("after_unknown"), path) is True
+        if before is _MISSING or (after == before and not unknown):
+            continue
+        what = "a value known only at apply" if unknown else json.dumps(after)
+        where = source.split(",")[0]
+        yield (
+            f"{change.get('address')} would change {shown} in place from {json.dumps(before)} to {what}: "
+            f"AKS fixes it when the pool is created, so the pool's nodes are replaced or AKS refuses it "
+            f"({where})"
+        )
 
 
 def check_files(files: Sequence[Path]) -> int:

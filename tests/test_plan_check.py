@@ -157,3 +157,59 @@ def test_make_check_plan_reads_the_file_it_is_given() -> None:
         check=True,
     )
     assert "aks_platform.plan_check check" in result.stdout and "update-in-place.json" in result.stdout
+
+
+# --- in-place changes of fields AKS fixes at creation (data/immutable-pool-fields.toml) ----------
+
+
+def _update(resource_type: str, before: dict, after: dict, after_unknown: dict | None = None) -> dict:
+    """One resource_changes entry of an in-place update, shaped as the recorded plans are."""
+    return {
+        "address": f"{resource_type}.pool",
+        "mode": "managed",
+        "type": resource_type,
+        "name": "pool",
+        "change": {
+            "actions": ["update"],
+            "before": before,
+            "after": after,
+            "after_unknown": after_unknown or {},
+        },
+    }
+
+
+def _lines(*changes: dict) -> list[str]:
+    return list(plan_check.refusals({"format_version": "1.2", "resource_changes": list(changes)}))
+
+
+def test_an_in_place_change_of_an_immutable_pool_field_is_refused() -> None:
+    pool = {"vm_size": "Standard_D4ds_v5", "node_count": 2, "zones": ["1", "2", "3"]}
+    (line,) = _lines(
+        _update("azurerm_kubernetes_cluster_node_pool", pool, {**pool, "vm_size": "Standard_D8ds_v5"})
+    )
+    assert 'would change vm_size in place from "Standard_D4ds_v5" to "Standard_D8ds_v5"' in line
+    assert "create-node-pools.md" in line
+    # The autoscaler's count is no such field.
+    assert _lines(_update("azurerm_kubernetes_cluster_node_pool", pool, {**pool, "node_count": 3})) == []
+
+
+def test_the_system_pool_and_azapi_agent_pools_are_checked_too() -> None:
+    before = {"default_node_pool": [{"max_pods": 110, "vm_size": "Standard_D4ds_v5"}]}
+    after = {"default_node_pool": [{"max_pods": 60, "vm_size": "Standard_D4ds_v5"}]}
+    (line,) = _lines(_update("azurerm_kubernetes_cluster", before, after))
+    assert "default_node_pool[0].max_pods in place from 110 to 60" in line
+    agent_pool = "Microsoft.ContainerService/managedClusters/agentPools@2025-10-01"
+    body = {"properties": {"vmSize": "Standard_NC24ads_A100_v4", "gpuInstanceProfile": "MIG3g"}}
+    changed = {"properties": {**body["properties"], "gpuInstanceProfile": "MIG2g"}}
+    (line,) = _lines(
+        _update("azapi_resource", {"type": agent_pool, "body": body}, {"type": agent_pool, "body": changed})
+    )
+    assert "body.properties.gpuInstanceProfile" in line and "gpu-multi-instance.md" in line
+
+
+def test_a_value_known_only_at_apply_counts_as_a_change() -> None:
+    pool = {"os_disk_size_gb": 128}
+    (line,) = _lines(
+        _update("azurerm_kubernetes_cluster_node_pool", pool, {}, after_unknown={"os_disk_size_gb": True})
+    )
+    assert "os_disk_size_gb in place from 128 to a value known only at apply" in line
