@@ -120,7 +120,9 @@ def kaito_node_provisioning(
 ) -> list[str]:
     """KAITO Workspaces whose GPU nodes KAITO provisions: the add-on is on, the instanceType is a GPU
     size and no pool's labels match the Workspace's labelSelector (else KAITO would use those nodes).
-    KAITO creates the nodes for the Workspace's pods and removes them with the Workspace."""
+    KAITO creates NodeClaims for the Workspace's pods (the add-on's gpu-provisioner makes each an
+    agent pool) and deletes them with the Workspace (kaito v0.12.0 workspace_gc_finalizer.go); the
+    AKS add-on's page still tells you to delete those pools by hand (docs/gpu.md)."""
     if not cluster.get("ai_toolchain_operator_enabled"):
         return []
     found = []
@@ -132,6 +134,6 @@ def kaito_node_provisioning(
         if GPU_VM_SIZE.match(instance_type) and not on_existing:
             found.append(
                 f"{address} (KAITO node provisioning on {cluster_address}: {resource.get('count', 1)} "
-                f"{instance_type} node(s) created for the Workspace's pods, removed with it)"
+                f"{instance_type} node(s) provisioned for the Workspace's pods, deleted with the Workspace)"
             )
     return found

@@ -153,7 +153,7 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
     assert finding.evidence == (
         "helm_release.kaito_workspace (Workspace smollm2-workspace) (KAITO node provisioning on "
         "azurerm_kubernetes_cluster.aks: 1 "
-        "Standard_NC24ads_A100_v4 node(s) created for the Workspace's pods, removed with it)",
+        "Standard_NC24ads_A100_v4 node(s) provisioned for the Workspace's pods, deleted with the Workspace)",
     )
     # The managed pool has a fixed count: it is not what scales.
     assert not any("node_pool_gpunp" in entry for entry in finding.evidence)
