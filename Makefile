@@ -103,8 +103,9 @@ test: install ## ruff, the settings check (prints version warnings), then the te
 test-standard-import: install ## Every environment synthesized with the fast and the standard provider import: same bytes (CI runs it)
 	pytest --standard-import -m standard_import
 
-scan: synth ## checkov's report on each synthesized stack, then the comparison with security/checkov-baseline/
+scan: synth ## checkov on each synthesized stack and on the Kubernetes objects it applies, against security/checkov-baseline/
 	python -m aks_platform.security_scan $(OUT)
+	python -m aks_platform.kubernetes_scan $(OUT)
 
 conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML), then the 60-day look-ahead
 	python -m aks_platform.conformance $(OUT)

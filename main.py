@@ -24,6 +24,7 @@ from pathlib import Path
 
 from aks_platform.chart_currency import chart_notices, charts_used
 from aks_platform.currency import currency_notices
+from aks_platform.endpoint import endpoint_notices
 from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environment_label, load_environments
 from aks_platform.versions import load_table, stale_warning, today
 
@@ -79,7 +80,7 @@ def report_currency(environments: dict, directory: Path, *, gate: bool) -> bool:
     # A value with two notices (a minor past support and its patch superseded) is one version.
     retired_values: set[tuple[str, str]] = set()
     for name, settings in environments.items():
-        for notice in currency_notices(settings, day):
+        for notice in [*currency_notices(settings, day), *endpoint_notices(settings)]:
             say(notice.render(environment_label(directory, name)))
             if notice.retired:
                 retired_values.add((name, notice.key))

@@ -342,3 +342,61 @@ ContainerName = Annotated[
         "use 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
     ),
 ]
+
+# --- The inference endpoint (TLS from Key Vault, Entra ID tokens) --------------------------------
+# Key Vault names: 3-24 letters, digits and '-', starting with a letter, ending with a letter or
+# digit, no "--" (Azure naming rules for Microsoft.KeyVault/vaults). Object names: 1-127 letters,
+# digits and '-' (Key Vault object identifiers).
+KeyVaultName = Annotated[
+    StrictStr,
+    matching(
+        r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$",
+        "use a Key Vault name: 3-24 letters, digits and '-', starting with a letter, ending with a letter "
+        "or digit, no '--'",
+    ),
+]
+KeyVaultObjectName = Annotated[
+    StrictStr,
+    matching(r"^[A-Za-z0-9-]{1,127}$", "use a Key Vault object name: 1-127 letters, digits and '-'"),
+]
+# A Gateway listener's hostname (Gateway API's Hostname type): lowercase DNS labels, an optional
+# leading "*." wildcard; the listener refuses IP addresses.
+Hostname = Annotated[
+    StrictStr,
+    matching(
+        r"^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$",
+        "use a DNS name such as inference.example.com (lowercase, at least two labels, optional leading *.)",
+    ),
+]
+# The two issuers Entra ID writes into access tokens: v2.0 tokens and v1.0 tokens (which
+# `az account get-access-token` returns for an API whose app registration keeps
+# requestedAccessTokenVersion unset). Source: Microsoft identity platform, "Access tokens" (claims iss).
+ENTRA_ISSUER = re.compile(
+    r"^(https://login\.microsoftonline\.com/(?P<v2>[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12})/v2\.0"
+    r"|https://sts\.windows\.net/(?P<v1>[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12})/)$"
+)
+EntraIssuer = Annotated[
+    StrictStr,
+    matching(
+        ENTRA_ISSUER.pattern,
+        "use an Entra ID token issuer: https://login.microsoftonline.com/<tenant id>/v2.0 (v2.0 tokens) or "
+        "https://sts.windows.net/<tenant id>/ (v1.0 tokens), the tenant id a lowercase GUID",
+    ),
+]
+Audience = Annotated[
+    StrictStr,
+    matching(
+        r"^(api://\S+|[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}|https://\S+)$",
+        "use the API's application id URI (api://...), its client id (a GUID) or an https:// URI",
+    ),
+]
+
+
+def _some_audience(values: tuple[str, ...]) -> tuple[str, ...]:
+    # An empty list would make Istio accept a token of this issuer for any audience.
+    if not values:
+        raise _refuse("name at least one audience: the API's application id URI or client id")
+    return values
+
+
+Audiences = Annotated[tuple[Audience, ...], AfterValidator(_some_audience), without_duplicates("audiences")]

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from aks_platform import yaml_text
+from aks_platform import endpoint, yaml_text
 from aks_platform.azure_facts import load_vm_sizes
 from aks_platform.paths import DATA, TEMPLATES
 from aks_platform.settings import InferenceRoutingSettings, KaitoWorkspaceSettings
@@ -130,8 +130,9 @@ def kaito_workspace(settings: KaitoWorkspaceSettings) -> Manifest:
 
 
 def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspaceSettings) -> list[Manifest]:
-    """The Gateway in its own namespace; the canary Service and HTTPRoute in the workspace's."""
-    return render(
+    """The Gateway in its own namespace; the canary Service and HTTPRoute in the workspace's. The
+    exposure and TLS the settings ask for are applied by aks_platform/endpoint.py."""
+    objects = render(
         "inference-routing.yaml",
         namespace=workspace.namespace,
         gateway_namespace=routing.gateway_namespace,
@@ -143,6 +144,7 @@ def inference_routing(routing: InferenceRoutingSettings, workspace: KaitoWorkspa
         stable_weight=routing.stable_weight,
         canary_weight=routing.canary_weight,
     )
+    return endpoint.secure_routing(objects, routing, workspace)
 
 
 def serves_prometheus(workspace: KaitoWorkspaceSettings) -> bool:

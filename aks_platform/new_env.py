@@ -1,7 +1,8 @@
 """`make new-env NAME=staging FROM=dev`: a new environment in one step.
 
 Writes environments/<NAME>.toml from <FROM>'s file with its own prefix, and the security
-baselines the checkov gate needs (security/checkov-baseline/<NAME>.toml and -workloads.toml),
+baselines the checkov gates need (security/checkov-baseline/<NAME>.toml, -workloads.toml and
+-kubernetes.toml, the applied objects' scan),
 every accepted finding carried over and marked for review. Refuses to overwrite.
 """
 
@@ -49,10 +50,11 @@ def create(
     if source not in files:
         raise NewEnvironmentError(f"FROM={source}: no such environment; environments: {', '.join(files)}")
     target = environments / f"{name}.toml"
-    # Baselines are per stack: <environment>.toml and, where the source has one, -workloads.toml.
+    # Baselines are per stack: <environment>.toml and, where the source has them, -workloads.toml and
+    # -kubernetes.toml (aks_platform/kubernetes_scan.py).
     copies = {
         baselines / f"{source}{suffix}.toml": baselines / f"{name}{suffix}.toml"
-        for suffix in ("", "-workloads")
+        for suffix in ("", "-workloads", "-kubernetes")
         if (baselines / f"{source}{suffix}.toml").exists()
     }
     written = [target, *copies.values()]

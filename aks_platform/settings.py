@@ -18,16 +18,21 @@ from pydantic import (
 )
 
 from aks_platform.field_rules import (
+    Audiences,
     AuthorizedRange,
     ContainerName,
     DiskEncryptionSetId,
+    EntraIssuer,
     FeatureNames,
     GoDuration,
     Guid,
     HeaderName,
+    Hostname,
     HostPath,
     IstioRevisions,
     KaitoInstanceType,
+    KeyVaultName,
+    KeyVaultObjectName,
     KubernetesVersion,
     LabelKey,
     LabelValue,
@@ -423,6 +428,49 @@ class KaitoWorkspaceSettings(Settings):
     "Template runtime: memory the pod requests (a Kubernetes quantity); must fit instance_type."
 
 
+class GatewayTlsSettings(Settings):
+    """HTTPS on the Gateway with a certificate kept in Azure Key Vault (docs/endpoint-security.md).
+
+    The cluster's Key Vault secrets provider (Secrets Store CSI driver) syncs the certificate into a
+    kubernetes.io/tls Secret beside the Gateway, authenticating with workload identity as `client_id`.
+    """
+
+    enabled: StrictBool = True
+    "An HTTPS listener on 443 with the Key Vault certificate; HTTP on 80 then only redirects to HTTPS."
+    hostname: Hostname
+    "The name callers use (the certificate's subject or SAN), such as inference.example.com."
+    key_vault_name: KeyVaultName
+    "The existing Key Vault that holds the certificate."
+    certificate_name: KeyVaultObjectName
+    "The Key Vault certificate object (with its private key); its latest version is synced and rotated."
+    tenant_id: Guid
+    "The Key Vault's tenant (a GUID)."
+    client_id: Guid
+    (
+        "Client id of the user-assigned identity that may read the certificate (Key Vault Secrets User), "
+        "federated with the service account `<gateway_namespace>:inference-tls-sync`."
+    )
+
+
+class GatewayAuthenticationSettings(Settings):
+    """Entra ID access tokens checked at the gateway (Istio RequestAuthentication + AuthorizationPolicy)."""
+
+    enabled: StrictBool = True
+    "Only callers with a valid Entra ID token for `audiences` reach the model; others get 403."
+    issuer: EntraIssuer
+    (
+        "The token issuer: https://login.microsoftonline.com/<tenant>/v2.0 (v2.0 tokens) or "
+        "https://sts.windows.net/<tenant>/ (v1.0 tokens, what `az account get-access-token` returns by "
+        "default)."
+    )
+    audiences: Audiences
+    "The API's application id URI or client id (the token's aud), one or more."
+    allowed_groups: tuple[Guid, ...] = ()
+    "Optional: only members of these Entra ID groups (object ids, the token's groups claim)."
+    allowed_app_ids: tuple[Guid, ...] = ()
+    "Optional: only these client applications (the token's azp claim in v2.0, appid in v1.0)."
+
+
 class InferenceRoutingSettings(Settings):
     """A Gateway on the Istio gateway class and an HTTPRoute with a weighted split and a header match."""
 
@@ -441,6 +489,21 @@ class InferenceRoutingSettings(Settings):
     "Weight of the stable backend, 0-1000 (not both weights 0)."
     canary_weight: Weight = 10
     "Weight of the canary backend, 0-1000."
+    exposure: Literal["internal", "public"] = "internal"
+    (
+        '"internal": the gateway gets an internal Azure load balancer (a private IP in the cluster\'s '
+        'network); "public": a public IP, only with `tls` and `authentication` unless '
+        "`insecure_public_http` says otherwise."
+    )
+    insecure_public_http: StrictBool = False
+    (
+        "A public gateway without TLS or authentication, said explicitly (a throwaway dev cluster only); "
+        "warned on every check."
+    )
+    tls: GatewayTlsSettings | None = None
+    "HTTPS with a certificate from Key Vault (a table); unset serves plain HTTP."
+    authentication: GatewayAuthenticationSettings | None = None
+    "Entra ID tokens required at the gateway (a table); unset lets every caller through."
 
 
 class GangSchedulingSettings(Settings):

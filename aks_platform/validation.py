@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from aks_platform import manifests
 from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.currency import version_problems
+from aks_platform.endpoint import endpoint_problems
 from aks_platform.field_rules import TAINT
 from aks_platform.gpu_rules import gpu_pool_problems
 from aks_platform.naming import Naming
@@ -61,6 +62,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *gpu_pool_problems(settings),
         *_check_workloads(settings),
         *_check_manifests(settings),
+        *endpoint_problems(settings),
         *_check_location(settings),
         *_check_labels_and_tag_counts(settings),
         *version_problems(settings),

@@ -7,7 +7,7 @@ stacks on deploy and this stack is planned only once the cluster exists.
 
 from __future__ import annotations
 
-from cdktf import Fn
+from cdktf import Fn, ITerraformDependable
 from cdktf_cdktf_provider_helm.provider import (
     HelmProvider,
     HelmProviderKubernetes,
@@ -19,6 +19,7 @@ from aks_platform import kaito_lifecycle, manifests
 from aks_platform.addresses import PinnedStack
 from aks_platform.cluster_access import KUBELOGIN_ARGS
 from aks_platform.cluster_objects import REPOSITORY_FROM_STACK, ObjectsApplier
+from aks_platform.endpoint import endpoint_objects
 from aks_platform.kueue_values import kueue_values
 from aks_platform.naming import Naming
 from aks_platform.queues import kueue_objects
@@ -69,9 +70,10 @@ class WorkloadsStack(PinnedStack):
         )
         kaito = self._kaito(naming, settings)
         self._scrape_config(settings, kaito)
+        routing = None
         if workloads.inference_routing.enabled and kaito is not None:
             self.forget(*ROUTING_MANIFESTS)
-            InferenceRouting(
+            routing = InferenceRouting(
                 self,
                 "inference-routing",
                 InferenceRoutingProps(
@@ -85,6 +87,7 @@ class WorkloadsStack(PinnedStack):
                     namespaces=[workloads.inference_routing.gateway_namespace],
                 ),
             )
+        scheduling = None
         if workloads.gang_scheduling.enabled:
             objects = kueue_objects(settings)
             existing = {workloads.kaito_workspace.namespace} if kaito else set()
@@ -108,6 +111,7 @@ class WorkloadsStack(PinnedStack):
             )
             if kaito is not None:
                 kaito.wait_for(scheduling.queues.release)
+        self._endpoint_security(settings, kaito, routing, scheduling)
         dra = workloads.dra
         pool = next((pool for pool in settings.user_pools if pool.name == dra.node_pool), None)
         if dra.enabled and pool is not None:
@@ -122,6 +126,33 @@ class WorkloadsStack(PinnedStack):
                 ),
             )
         self.pin_check()
+
+    def _endpoint_security(
+        self,
+        settings: EnvironmentSettings,
+        kaito: KaitoWorkspace | None,
+        routing: InferenceRouting | None,
+        scheduling: GangScheduling | None,
+    ) -> None:
+        """NetworkPolicies, certificate sync and Istio policies (aks_platform/endpoint.py): one release of
+        charts/cluster-objects after the namespaces they live in and the CRDs they need."""
+        objects = endpoint_objects(settings)
+        if not objects:
+            return
+        namespaces: list[ITerraformDependable] = []
+        if kaito is not None:
+            namespaces.append(kaito.namespace)
+        if routing is not None:
+            namespaces += list(routing.namespaces.values())
+        if scheduling is not None:
+            namespaces += list(scheduling.namespaces)
+        self.objects.apply(
+            self,
+            "endpoint-security",
+            objects,
+            namespace=objects[0]["metadata"]["namespace"],
+            depends_on=namespaces,
+        )
 
     def _kaito(self, naming: Naming, settings: EnvironmentSettings) -> KaitoWorkspace | None:
         """The Workspace's release after the node guard (kept while the add-on is on, see

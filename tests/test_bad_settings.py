@@ -464,6 +464,85 @@ CASES = [
             "batch, smollm2",
         ),
     ),
+    # The inference endpoint (docs/endpoint-security.md).
+    Case(
+        "endpoint-public-without-tls-and-auth",
+        VALID + '[workloads.inference_routing]\nexposure = "public"\n',
+        (
+            'workloads.inference_routing.exposure = "public"',
+            "needs TLS and authentication, and TLS and authentication are missing",
+            'exposure = "internal"',
+            "insecure_public_http = true",
+        ),
+    ),
+    Case(
+        "endpoint-public-with-tls-only",
+        VALID
+        + '[workloads.inference_routing]\nexposure = "public"\n'
+        + table(
+            "[workloads.inference_routing.tls]",
+            hostname="inference.example.com",
+            key_vault_name="kv-inference",
+            certificate_name="inference-tls",
+            tenant_id="00000000-0000-0000-0000-000000000000",
+            client_id="00000000-0000-0000-0000-000000000000",
+        ),
+        ("workloads.inference_routing.exposure", "and authentication is missing"),
+    ),
+    Case(
+        "endpoint-insecure-flag-on-internal",
+        VALID + "[workloads.inference_routing]\ninsecure_public_http = true\n",
+        (
+            "workloads.inference_routing.insecure_public_http = true",
+            'only means something with exposure = "public"',
+        ),
+    ),
+    Case(
+        "endpoint-exposure-unknown",
+        VALID + '[workloads.inference_routing]\nexposure = "private"\n',
+        ('workloads.inference_routing.exposure = "private"', "'internal' or 'public'"),
+    ),
+    Case(
+        "endpoint-issuer-not-entra",
+        VALID
+        + table(
+            "[workloads.inference_routing.authentication]",
+            issuer="https://accounts.example.com",
+            audiences=["api://inference"],
+        ),
+        (
+            "workloads.inference_routing.authentication.issuer",
+            "https://login.microsoftonline.com/<tenant id>/v2.0",
+        ),
+    ),
+    Case(
+        "endpoint-no-audience",
+        VALID
+        + table(
+            "[workloads.inference_routing.authentication]",
+            issuer="https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
+            audiences=[],
+        ),
+        ("workloads.inference_routing.authentication.audiences = []", "at least one audience"),
+    ),
+    Case(
+        "endpoint-key-vault-name",
+        VALID
+        + table(
+            "[workloads.inference_routing.tls]",
+            hostname="inference.example.com",
+            key_vault_name="kv--x",
+            certificate_name="inference-tls",
+            tenant_id="00000000-0000-0000-0000-000000000000",
+            client_id="00000000-0000-0000-0000-000000000000",
+        ),
+        ('workloads.inference_routing.tls.key_vault_name = "kv--x"', "3-24 letters"),
+    ),
+    Case(
+        "endpoint-tls-missing-keys",
+        VALID + table("[workloads.inference_routing.tls]", hostname="inference.example.com"),
+        ("workloads.inference_routing.tls.key_vault_name", "workloads.inference_routing.tls.client_id"),
+    ),
     Case(
         "no-node-for-ordinary-pods",
         VALID + gpu_pool(),

@@ -58,6 +58,10 @@ def test_each_release_installs_only_after_its_crds_are_established(
         objects = chart_objects(release)
         kinds |= {item["kind"] for item in objects}
         needed = required_crds(objects)
+        if not needed:
+            # Built-in kinds only (dev's NetworkPolicies): nothing to wait for, and no wait.
+            assert not [a for a in release.get("depends_on", []) if a.endswith("_crds")], name
+            continue
         (wait,) = [
             address
             for address in release["depends_on"]
@@ -143,7 +147,10 @@ def test_the_crd_table_names_each_crd_as_upstream_does() -> None:
     checked = 0
     for (group, kind), crd in crds.items():
         if crd.name not in reference:
-            assert group == "azmonitoring.coreos.com", f"{crd.name}: no upstream CRD to compare with"
+            # The metrics add-on's and the Secrets Store CSI driver's CRDs have no copy in the reference.
+            assert group in ("azmonitoring.coreos.com", "secrets-store.csi.x-k8s.io"), (
+                f"{crd.name}: no upstream CRD to compare with"
+            )
             continue
         spec = reference[crd.name]["spec"]
         assert (spec["group"], spec["names"]["kind"]) == (group, kind)

@@ -22,6 +22,8 @@ from aks_platform import yaml_text
 needs_reference = pytest.mark.skipif(not reference_available(), reason=REFERENCE_SKIP)
 Manifest = dict[str, Any]
 KUEUE_VERSIONS = ("0.16.1", "0.19.2")
+# The route to the model (prod also has the HTTP-to-HTTPS redirect route: docs/endpoint-security.md).
+MODEL_ROUTE = "smollm2-workspace-route"
 
 
 def rules_of(schema: Any) -> list[dict[str, Any]]:
@@ -99,7 +101,7 @@ def test_rules_run_on_every_custom_resource_we_emit(environment: str, dev_stacks
 @needs_reference
 @pytest.mark.parametrize("environment", ["dev", "prod"])
 def test_route_path_without_leading_slash_is_refused(environment: str, dev_stacks, prod_stacks) -> None:
-    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute")
+    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute", MODEL_ROUTE)
     route["spec"]["rules"][1]["matches"][0]["path"]["value"] = "v1/completions"
     assert any(
         "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']" in p
@@ -111,7 +113,7 @@ def test_route_path_without_leading_slash_is_refused(environment: str, dev_stack
 @pytest.mark.parametrize("environment", ["dev", "prod"])
 def test_service_backend_without_port_is_refused(environment: str, dev_stacks, prod_stacks) -> None:
     """Passes only with defaults applied: group and kind are absent in our route."""
-    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute")
+    route, minor = emitted(dev_stacks if environment == "dev" else prod_stacks, "HTTPRoute", MODEL_ROUTE)
     del route["spec"]["rules"][0]["backendRefs"][0]["port"]
     problems = refusals(route, minor)
     assert problems == [
@@ -122,7 +124,7 @@ def test_service_backend_without_port_is_refused(environment: str, dev_stacks, p
 
 @needs_reference
 def test_route_timeouts_are_compared_as_durations(prod_stacks) -> None:
-    route, minor = emitted(prod_stacks, "HTTPRoute")
+    route, minor = emitted(prod_stacks, "HTTPRoute", MODEL_ROUTE)
     route["spec"]["rules"][1]["timeouts"] = {"request": "10s", "backendRequest": "1m"}
     assert any(
         "backendRequest timeout cannot be longer than request timeout" in p for p in refusals(route, minor)
@@ -134,8 +136,9 @@ def test_route_timeouts_are_compared_as_durations(prod_stacks) -> None:
 @needs_reference
 def test_parent_refs_are_told_apart_by_their_escaped_namespace(prod_stacks) -> None:
     """The rule reads `__namespace__`: two refs to one name differ only by namespace."""
-    route, minor = emitted(prod_stacks, "HTTPRoute")
-    first = route["spec"]["parentRefs"][0]
+    route, minor = emitted(prod_stacks, "HTTPRoute", MODEL_ROUTE)
+    # Without its sectionName (prod's route names the https listener): the rule is about refs lacking one.
+    first = {key: value for key, value in route["spec"]["parentRefs"][0].items() if key != "sectionName"}
     route["spec"]["parentRefs"] = [
         {**first, "namespace": "a"},
         {**first, "namespace": "b", "sectionName": "http"},
@@ -159,7 +162,7 @@ def test_listeners_sharing_port_protocol_and_hostname_are_refused(
         "Combination of port, protocol and hostname must be unique for each listener" in p
         for p in refusals(gateway, minor)
     )
-    gateway["spec"]["listeners"][1]["hostname"] = "models.example.com"
+    gateway["spec"]["listeners"][-1]["hostname"] = "models.example.com"
     assert refusals(gateway, minor) == []
 
 
@@ -170,10 +173,9 @@ def test_listener_names_are_list_map_keys(environment: str, dev_stacks, prod_sta
     listener = gateway["spec"]["listeners"][0]
     gateway["spec"]["listeners"].append({**listener, "port": 8080})
     problems = refusals(gateway, minor)
-    assert (
-        f'Gateway inference-gateway: spec.listeners[1]: Duplicate value: {{"name": "{listener["name"]}"}}'
-        in problems
-    )
+    appended = len(gateway["spec"]["listeners"]) - 1
+    duplicate = f'Duplicate value: {{"name": "{listener["name"]}"}}'
+    assert f"Gateway inference-gateway: spec.listeners[{appended}]: {duplicate}" in problems
     assert any("Listener name must be unique within the Gateway" in p for p in problems)
 
 
@@ -186,7 +188,8 @@ def test_tls_on_an_http_listener_is_refused(environment: str, dev_stacks, prod_s
         "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']" in p
         for p in refusals(gateway, minor)
     )
-    gateway["spec"]["listeners"][0].update(protocol="HTTPS", port=443)
+    # A port no other listener has (prod's Gateway already listens for HTTPS on 443).
+    gateway["spec"]["listeners"][0].update(protocol="HTTPS", port=8443)
     assert refusals(gateway, minor) == []
 
 
@@ -276,7 +279,7 @@ def test_taint_effects_are_checked(version: str, prod_stacks) -> None:
 @needs_reference
 def test_defaults_are_applied_as_the_api_server_does(prod_stacks, prod_workloads) -> None:
     """Gateway API documents these defaults: a match's path is PathPrefix "/", a backend a Service."""
-    route, _ = emitted(prod_stacks, "HTTPRoute")
+    route, _ = emitted(prod_stacks, "HTTPRoute", MODEL_ROUTE)
     schema = crd_schema("gateway-api-v1.5.1-httproutes.yaml", "HTTPRoute", "v1")
     stored, _ = crd_rules.check(route, schema)
     header_match = stored["spec"]["rules"][0]["matches"][0]

@@ -214,7 +214,7 @@ def test_new_environment_from_dev(tmp_path: Path) -> None:
     shutil.copytree(ENVIRONMENTS, environments)
     shutil.copytree(BASELINES, baselines)
     written = new_env.create(NEW, "dev", environments, baselines)
-    assert [path.name for path in written] == [f"{NEW}.toml", f"{NEW}.toml"]
+    assert [path.name for path in written] == [f"{NEW}.toml", f"{NEW}.toml", f"{NEW}-kubernetes.toml"]
     assert (environments / f"{NEW}.toml").read_text().splitlines()[0] == "#:schema ./schema.json"
     settings = load_environments(environments, only=[NEW])[NEW]
     assert settings.prefix == f"aks-ai-conformant-{NEW}"

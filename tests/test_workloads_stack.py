@@ -210,7 +210,8 @@ def test_the_objects_chart_version_carries_its_content(dev_workloads: Stack) -> 
     )
     releases = resources(dev_workloads, "helm_release").values()
     local = [body for body in releases if body["chart"].startswith("../")]
-    assert len(local) == 3
+    # The Workspace, the routing objects, the queues and the endpoint's NetworkPolicies.
+    assert len(local) == 4
     assert {body["version"] for body in local} == {declared_version(chart)}
 
 
