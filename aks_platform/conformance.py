@@ -24,6 +24,7 @@ import yaml
 from aks_platform import yaml_text
 from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
 from aks_platform.conformance_pools import autoscaled, gpu_pools, kaito_node_provisioning, managed_gpu_pools
+from aks_platform.dra_evidence import dra_beside_device_plugin, pool_drivers
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
 from aks_platform.scrape_evidence import dcgm_scrape, model_server_scrape
@@ -265,8 +266,7 @@ def secure_accelerator_access(cluster: Stack, workloads: Stack) -> Finding:
     if dra is not None:
         mediated.append(f"{dra[0]} (GPUs handed out through ResourceClaims)")
     check.need(", ".join(mediated) or None, "GPUs granted by the device plugin or a DRA driver")
-    overridden = dra is not None and "gpuResourcesEnabledOverride" in " ".join(dra[1].get("values", []))
-    if overridden:
+    if dra is not None and dra_beside_device_plugin(dra[1], pool_drivers(cluster)):
         check.missing.append("the DRA driver runs beside the device plugin with its guard overridden")
     return check.result()
 

@@ -123,6 +123,10 @@ class WorkloadsStack(PinnedStack):
                     node_pool=pool.name,
                     driver_root=dra.driver_root,
                     gpu_taint_key=gpu_taint_key(pool),
+                    # Validation allows DRA only on such a pool; the chart cannot see it for itself.
+                    no_device_plugin=pool.gpu_driver == "None" and pool.gpu_management != "Managed",
+                    # The Kubernetes floor (1.34) serves resource.k8s.io/v1: no guess from the cluster.
+                    resource_api_version="resource.k8s.io/v1",
                 ),
             )
         self.pin_check()

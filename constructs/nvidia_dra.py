@@ -1,11 +1,13 @@
 """GPUs through Dynamic Resource Allocation: NVIDIA's DRA driver on a pool without the device plugin.
 
 The driver, from its pinned chart, publishes the pool's GPUs as ResourceSlices, and its chart
-creates the DeviceClass gpu.nvidia.com that ResourceClaims name. The chart refuses to run beside
-NVIDIA's device plugin (which AKS runs wherever it installs the driver) unless that guard is
-overridden; it is never overridden here, and settings validation only allows DRA on a pool with
-gpu_driver = "None". The kubelet plugin's default node affinity wants Node Feature Discovery
-labels that AKS nodes do not carry, so it is replaced by the pool's agentpool label.
+creates the DeviceClass gpu.nvidia.com that ResourceClaims name. With resources.gpus.enabled the
+chart always fails to render unless gpuResourcesEnabledOverride is set (templates/validation.yaml
+at v25.12.0): it cannot see whether NVIDIA's device plugin runs, so the guard is unconditional. The
+caller sets `no_device_plugin` only where it knows none runs on the pool (this repository's settings
+allow DRA only on a pool with gpu_driver = "None" and no managed GPU stack). The kubelet plugin's
+default node affinity wants Node Feature Discovery labels that AKS nodes do not carry, so it is
+replaced by the pool's agentpool label: the plugin runs on that pool and nowhere else.
 """
 
 from __future__ import annotations
@@ -34,11 +36,16 @@ class NvidiaDraProps:
     driver_root: str
     #: Key of the pool's GPU taint, which the kubelet plugin must tolerate.
     gpu_taint_key: str | None = None
+    #: True only where no device plugin runs on the pool: sets the chart's gpuResourcesEnabledOverride.
+    no_device_plugin: bool = False
+    #: resource.k8s.io version for the chart's DeviceClass; unset, the chart asks the cluster.
+    resource_api_version: str | None = None
 
 
 def dra_values(props: NvidiaDraProps) -> dict[str, Any]:
-    """The chart values: GPUs only (no ComputeDomains), on the pool's nodes, guard left on."""
-    return {
+    """The chart values: GPUs only (no ComputeDomains, so no controller), the kubelet plugin on the
+    pool's nodes; the device-plugin guard overridden only where the caller says none runs."""
+    values: dict[str, Any] = {
         "nvidiaDriverRoot": props.driver_root,
         "resources": {"gpus": {"enabled": True}, "computeDomains": {"enabled": False}},
         "kubeletPlugin": {
@@ -62,6 +69,11 @@ def dra_values(props: NvidiaDraProps) -> dict[str, Any]:
             ),
         },
     }
+    if props.no_device_plugin:
+        values["gpuResourcesEnabledOverride"] = True
+    if props.resource_api_version:
+        values["resourceApiVersion"] = props.resource_api_version
+    return values
 
 
 class NvidiaDra(Construct):

@@ -172,8 +172,9 @@ def test_dra_driver_values_are_the_charts_own() -> None:
     ours = yaml_text.load(release["values"][0])
     chart = chart_values(f"nvidia-dra-driver-gpu-{release['version']}-values.yaml")
     assert unknown_values(ours, chart) == []
-    # The guard against running beside the device plugin is never switched off.
-    assert "gpuResourcesEnabledOverride" not in ours
+    # The chart's guard is overridden because this pool runs no device plugin (gpu_driver "None");
+    # tests/test_dra_chart.py evaluates the chart's fail conditions.
+    assert ours["gpuResourcesEnabledOverride"] is True
     # NFD labels are not on AKS nodes: the kubelet plugin's affinity names the pool instead.
     terms = ours["kubeletPlugin"]["affinity"]["nodeAffinity"][
         "requiredDuringSchedulingIgnoredDuringExecution"
