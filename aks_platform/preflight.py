@@ -20,12 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from aks_platform import kaito_version
 from aks_platform.environments import (
     ENVIRONMENTS_DIR,
     environment_files,
     environment_label,
     load_environment,
 )
+from aks_platform.naming import Naming
 from aks_platform.settings import LocalBackendSettings
 
 # 1.7: the workloads stack's `removed` blocks (forgetting resources without destroying them).
@@ -145,6 +147,17 @@ def check_protection(path: Path) -> Iterator[str]:
         )
 
 
+def check_kaito_version(path: Path) -> Iterator[str]:
+    """The add-on's KAITO version, read off the cluster once it exists, against the Workspace."""
+    settings, _ = load_environment(path)
+    resource_group = os.environ.get(RESOURCE_GROUP_VARIABLE, "").strip()
+    if settings is None or not resource_group or not settings.workloads.kaito_workspace.enabled:
+        return
+    naming = Naming(path.stem, settings.prefix, settings.location)
+    reading = kaito_version.read_addon_version(resource_group, naming.cluster)
+    yield from kaito_version.version_problems(environment_label(path.parent, path.stem), settings, reading)
+
+
 def state_notes(paths: list[Path]) -> Iterator[str]:
     """Environments that keep their Terraform state in a local file: said, not refused."""
     for path in paths:
@@ -170,6 +183,7 @@ def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR)
     if action in ("deploy", "diff"):
         for path in paths:
             problems.extend(check_placeholders(path))
+            problems.extend(check_kaito_version(path))
     if action == "destroy":
         for path in paths:
             problems.extend(check_protection(path))
