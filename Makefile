@@ -46,7 +46,7 @@ export TF_CLI_ARGS_show := -no-color
 export TF_CLI_ARGS_output := -no-color
 endif
 
-.PHONY: help install synth review check test test-standard-import lint scan bench conformance deploy diff destroy clean \
+.PHONY: help install synth review check test test-fast test-standard-import lint scan bench conformance deploy diff destroy clean \
 	refresh-versions new-env schema check-plan
 
 help: ## List the targets
@@ -95,13 +95,19 @@ review: install ## The same stacks as HCL in review.out/, formatted by terraform
 check: install ## Validate the settings of every environment, or of ENV's, and print version warnings; write nothing
 	python main.py --check
 
-test: install ## ruff, the settings check (prints version warnings), then the test suite
+# docs/testing.md: the markers, what each target leaves out, and why.
+PYTEST_ARGS ?=
+
+test: install ## ruff, the settings check (prints version warnings), then every test (docs/testing.md)
 	ruff check .
 	python main.py --check
-	pytest
+	pytest -m "not standard_import" $(PYTEST_ARGS)
+
+test-fast: install ## The in-process tests, for the edit loop: leaves out the tests that run make, the cdktf CLI or checkov
+	pytest -m "not subprocess" $(PYTEST_ARGS)
 
 test-standard-import: install ## Every environment synthesized with the fast and the standard provider import: same bytes (CI runs it)
-	pytest --standard-import -m standard_import
+	pytest -m standard_import $(PYTEST_ARGS)
 
 scan: synth ## checkov on each synthesized stack and on the Kubernetes objects it applies, against security/checkov-baseline/
 	python -m aks_platform.security_scan $(OUT)

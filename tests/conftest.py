@@ -1,12 +1,13 @@
-"""Shared fixtures: every stack is synthesized at most once per test session.
+"""Shared fixtures: every stack is synthesized at most once per test session, and each of the
+project's commands (tests/commands.py) runs at most once, for the tests that need it.
 
 Each synth pays for loading the provider's jsii assembly into Node, so the suite shares one
-synthesized JSON per environment instead of building stacks per test.
+synthesized JSON per environment instead of building stacks per test. docs/testing.md says how
+the suite is organized.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import tempfile
@@ -14,20 +15,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import background
+import commands
 import pytest
+from commands import NODE_BIN, ROOT, Run
 
 from aks_platform import provider_loader
 from aks_platform.environments import load_environments
-from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.settings import EnvironmentSettings
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE_BIN = ROOT / "node_modules" / ".bin"
+__all__ = ["NODE_BIN", "ROOT"]
 
+# The environment the suite started in: the commands run in it, not in what install() below
+# changes (NODE_OPTIONS), so they start the way a user's do.
+USER_ENVIRONMENT = commands.user_environment()
 # jsii starts `node` from PATH: use the Node 22 that package.json pins, as the Makefile does.
-if NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(NODE_BIN)):
-    os.environ["PATH"] = f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ["PATH"] = USER_ENVIRONMENT["PATH"]
 
 # The suite synthesizes in-process; load only the provider modules it uses (as main.py does).
 provider_loader.install()
@@ -84,18 +86,8 @@ def synth_cluster_stack(environment: str = "dev", **changes: Any) -> Stack:
 
 
 def committed_stacks(environment: str) -> tuple[Stack, Stack | None]:
-    """Both stacks of an environment file as committed: what the `make synth` job wrote when this
-    run started it anyway (a whole-suite run: one synth fewer in this process), else synthesized
-    here."""
-    if not (JOBS.started and JOBS.will_run("make-synth")):
-        return synth_environment(environment)
-    run = JOBS.get("make-synth")
-    assert run["process"].returncode == 0, run["process"].stdout + run["process"].stderr
-    files = run["files"]
-    cluster_name = f"stacks/{STACK_PREFIX}-{environment}/cdk.tf.json"
-    workloads_name = f"stacks/{STACK_PREFIX}-{environment}{WORKLOADS_SUFFIX}/cdk.tf.json"
-    workloads = json.loads(files[workloads_name]) if workloads_name in files else None
-    return _without_metadata(json.loads(files[cluster_name])), _without_metadata(workloads)
+    """Both stacks of an environment file as committed, synthesized in this process."""
+    return synth_environment(environment)
 
 
 @pytest.fixture(scope="session")
@@ -169,124 +161,40 @@ def only(stack: Stack, resource_type: str) -> dict[str, Any]:
     return next(iter(found.values()))
 
 
-# --- Slow, independent checks in the background (tests/background.py) ---------------------------
 
-JOBS = background.Jobs()
-PROXY: background.ConnectionRecorder | None = None
-SUBPROCESS_MARK = "subprocess"
-STANDARD_IMPORT_MARK = "standard_import"
-STANDARD_IMPORT_OPTION = "--standard-import"
-STANDARD_IMPORT_SKIP = (
-    "the standard-import comparison runs in `make test-standard-import` (alone about 1.5-1.65x the "
-    "import baseline, as much as the rest of the suite); CI runs it after `make test` (docs/performance.md)"
-)
-
-
-def _register_jobs() -> None:
-    global PROXY
-    if JOBS.jobs:
-        return
-    PROXY = background.ConnectionRecorder()
-    folder = JOBS.folder
-    proxies = {name: PROXY.url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
-    checkov_env = {**proxies, "NO_PROXY": "", "no_proxy": "", "XDG_CACHE_HOME": str(folder / "checkov-cache")}
-    standard_import = {provider_loader.DISABLE_VARIABLE: "0"}
-    # Only with --standard-import (make test-standard-import): alone it costs about as much as the
-    # rest of the suite, on a lane of its own.
-    JOBS.add("standard", lambda: background.app_synth(folder, "standard", standard_import))
-    JOBS.add("make-synth", lambda: background.make_synth(folder))
-    scan = functools.partial(background.checkov_scan, JOBS, checkov_env)
-    JOBS.add("checkov", scan, after="make-synth", needs=("make-synth",))
-    JOBS.add("cli", lambda: background.cli_synth(folder), after="checkov")
-    JOBS.add("review", lambda: background.make_review(folder), deferred=True)
-
-
-def _runs_the_whole_suite(config: pytest.Config) -> bool:
-    """A plain `pytest` (what `make test` runs): no file, -k or -m narrows it."""
-    narrowed = config.option.markexpr or config.option.keyword
-    return not narrowed and [Path(arg).resolve() for arg in config.args] == [ROOT / "tests"]
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        STANDARD_IMPORT_OPTION,
-        action="store_true",
-        help="also synthesize with the standard provider import and compare (make test-standard-import)",
-    )
-
-
-def _wanted_jobs(config: pytest.Config, waiting: list[pytest.Item] | None = None) -> set[str]:
-    """The jobs this run needs. A whole-suite run (before collection): all of them, the
-    standard-import job only on request. A narrowed run: the jobs its tests name in
-    `@pytest.mark.subprocess(<job>, ...)`; Jobs.start adds the jobs those wait for."""
-    if waiting is None:
-        names = set(JOBS.jobs)
-        return names if config.getoption(STANDARD_IMPORT_OPTION) else names - {"standard"}
-    wanted = {name for item in waiting for name in item.get_closest_marker(SUBPROCESS_MARK).args}
-    unknown = wanted - set(JOBS.jobs)
-    if unknown:
-        raise pytest.UsageError(f"unknown background jobs {sorted(unknown)}; known: {sorted(JOBS.jobs)}")
-    return wanted
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """A whole-suite run starts the jobs before collection, which gains the second core a second
-    or two; a narrowed run starts them after collection, and only if a test needs them."""
-    if _runs_the_whole_suite(config):
-        _register_jobs()
-        JOBS.start(_wanted_jobs(config))
-
-
-@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what will not run
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that wait for a background job run last; the jobs start now if any such test runs.
-
-    The standard-import comparison is skipped unless --standard-import asks for it."""
-    if not config.getoption(STANDARD_IMPORT_OPTION):
-        skip = pytest.mark.skip(reason=STANDARD_IMPORT_SKIP)
-        for item in items:
-            if item.get_closest_marker(STANDARD_IMPORT_MARK):
-                item.add_marker(skip)
-    waiting = [
-        item
-        for item in items
-        if item.get_closest_marker(SUBPROCESS_MARK)
-        and (config.getoption(STANDARD_IMPORT_OPTION) or not item.get_closest_marker(STANDARD_IMPORT_MARK))
-    ]
-    if not waiting:
-        return
-    items[:] = [item for item in items if item not in waiting] + waiting
-    if not JOBS.started:
-        _register_jobs()
-        wanted = _wanted_jobs(config, waiting)
-        if wanted:
-            JOBS.start(wanted)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Collection is done: start the deferred jobs."""
-    if JOBS.started:
-        JOBS.release()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if JOBS.started:
-        terminalreporter.write_line(f"background jobs: {JOBS.timings()}")
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if PROXY is not None:
-        PROXY.close()
-    JOBS.cleanup()
+# --- The project's commands, each run once per session by the first test that needs it ----------
+# Tests that use these fixtures (or start processes themselves) carry @pytest.mark.subprocess:
+# `make test-fast` leaves them out. The standard-import comparison also carries
+# @pytest.mark.standard_import: `make test` leaves it to `make test-standard-import`.
 
 
 @pytest.fixture(scope="session")
-def jobs() -> background.Jobs:
-    _register_jobs()
-    return JOBS
+def user_environment() -> dict[str, str]:
+    return dict(USER_ENVIRONMENT)
 
 
 @pytest.fixture(scope="session")
-def proxy(jobs: background.Jobs) -> background.ConnectionRecorder:
-    assert PROXY is not None
-    return PROXY
+def make_synth_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """`make synth` into a folder seeded with a stale stack and a stray cdk.tf."""
+    return commands.make_synth(tmp_path_factory.mktemp("make-synth") / "out", USER_ENVIRONMENT)
+
+
+@pytest.fixture(scope="session")
+def make_review_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return commands.make_review(tmp_path_factory.mktemp("review") / "out", USER_ENVIRONMENT)
+
+
+@pytest.fixture(scope="session")
+def cli_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """`cdktf synth` with CDKTF_ENV empty, as `make synth` runs the app."""
+    return commands.cli_synth(tmp_path_factory.mktemp("cli") / "out", USER_ENVIRONMENT)
+
+
+@pytest.fixture(scope="session")
+def standard_import_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, dict[str, Any]]:
+    """main.py with the standard provider import in a clean environment, and what it loaded
+    (tests/import_report.py)."""
+    folder = tmp_path_factory.mktemp("standard")
+    report = folder / "report.json"
+    run = commands.standard_import_synth(folder / "out", report, USER_ENVIRONMENT)
+    return run, json.loads(report.read_text()) if report.exists() else {}

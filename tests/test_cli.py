@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from commands import Run
 from conftest import NODE_BIN
 
 
-@pytest.mark.subprocess("cli")
-def test_cdktf_synth_writes_every_stack(jobs) -> None:
-    """`cdktf synth` (a background job, with CDKTF_ENV empty as `make synth` runs it)."""
+@pytest.mark.subprocess
+def test_cdktf_synth_writes_every_stack(cli_run: Run) -> None:
+    """`cdktf synth` (with CDKTF_ENV empty, as `make synth` runs it)."""
     if not (NODE_BIN / "cdktf").exists():
         pytest.fail("node_modules/.bin/cdktf is missing: run `make install`")
-    run = jobs.get("cli")
-    result, out = run["process"], run["out"]
+    result, out = cli_run.process, cli_run.out
     assert result.returncode == 0, result.stdout + result.stderr
     stack = json.loads((out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf.json").read_text())
     cluster = stack["resource"]["azurerm_kubernetes_cluster"]["aks"]

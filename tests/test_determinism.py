@@ -6,6 +6,7 @@ import re
 import socket
 
 import pytest
+from commands import Run
 from conftest import ROOT
 
 # Anything that would make the JSON depend on where or when it was synthesized.
@@ -16,18 +17,15 @@ MACHINE_MARKERS = [
 ]
 
 
-def _files(jobs, name: str) -> dict[str, bytes]:
-    run = jobs.get(name)
-    assert run["process"].returncode == 0, run["process"].stdout + run["process"].stderr
-    return run["files"]
+@pytest.mark.subprocess
+def test_two_synths_are_byte_identical_and_portable(make_synth_run: Run, cli_run: Run) -> None:
+    """`make synth` and `cdktf synth` (separate processes at different times and into different
+    folders) write the same bytes, and nothing in them names a path, host or time.
 
-
-@pytest.mark.subprocess("make-synth", "cli")
-def test_two_synths_are_byte_identical_and_portable(jobs) -> None:
-    """`make synth` and `cdktf synth` (background jobs, separate processes at different times and
-    into different folders) write the same bytes, and nothing in them names a path, host or time."""
-    first = _files(jobs, "make-synth")
-    second = _files(jobs, "cli")
+    This is the whole-stack check: every file, metadata included, byte for byte. The snapshots
+    (test_snapshot.py) hold each resource."""
+    first = make_synth_run.check().files
+    second = cli_run.check().files
     assert first.keys() == second.keys()
     assert "stacks/ai-conformant-aks-dev/cdk.tf.json" in first
     assert "stacks/ai-conformant-aks-prod/cdk.tf.json" in first
@@ -36,7 +34,8 @@ def test_two_synths_are_byte_identical_and_portable(jobs) -> None:
     host = socket.gethostname()
     for name, content in first.items():
         text = content.decode()
-        assert str(ROOT) not in text and str(jobs.folder) not in text, name
+        assert str(ROOT) not in text and str(make_synth_run.out) not in text, name
+        assert str(cli_run.out) not in text, name
         for marker in MACHINE_MARKERS:
             assert not marker.search(text), f"{name}: {marker.pattern}"
         if len(host) > 3:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from commands import Run
 from conftest import NODE_BIN, ROOT, Stack
 
 from aks_platform import yaml_text
@@ -33,11 +34,9 @@ AZAPI_ATTRIBUTES = (
 
 
 @pytest.fixture(scope="module")
-def hcl_stacks(jobs) -> dict[str, dict[str, Any]]:
-    """Every stack's HCL that `make review` wrote (the background job), parsed by HashiCorp's parser."""
-    run = jobs.get("review")
-    assert run["process"].returncode == 0, run["process"].stderr
-    files = sorted((run["out"] / "stacks").glob("*/cdk.tf"))
+def hcl_stacks(make_review_run: Run) -> dict[str, dict[str, Any]]:
+    """Every stack's HCL that `make review` wrote, parsed by HashiCorp's parser."""
+    files = sorted((make_review_run.check().out / "stacks").glob("*/cdk.tf"))
     assert len(files) == 2 * len(environment_files())
     parsed = subprocess.run(
         [str(NODE_BIN / "node"), str(HCL2JSON), *map(str, files)],
@@ -51,13 +50,12 @@ def hcl_stacks(jobs) -> dict[str, dict[str, Any]]:
     return {Path(name).parent.name: document for name, document in json.loads(parsed.stdout).items()}
 
 
-@pytest.mark.subprocess("review")
-def test_make_review_writes_hcl_only(jobs) -> None:
-    """The target itself (a background job): HCL for every stack into REVIEW_OUT, no JSON beside it."""
-    run = jobs.get("review")
-    assert run["process"].returncode == 0, run["process"].stderr
-    assert len([name for name in run["files"] if name.endswith("/cdk.tf")]) == 2 * len(environment_files())
-    assert not [name for name in run["files"] if name.endswith("cdk.tf.json")]
+@pytest.mark.subprocess
+def test_make_review_writes_hcl_only(make_review_run: Run) -> None:
+    """The target itself: HCL for every stack into REVIEW_OUT, no JSON beside it."""
+    files = make_review_run.check().files
+    assert len([name for name in files if name.endswith("/cdk.tf")]) == 2 * len(environment_files())
+    assert not [name for name in files if name.endswith("cdk.tf.json")]
 
 
 def _hcl_resource(document: dict[str, Any], resource_type: str, name: str) -> dict[str, Any]:
@@ -73,7 +71,7 @@ def _pairs(stacks: dict[str, tuple[Stack, Stack | None]]) -> list[tuple[str, Sta
     return pairs
 
 
-@pytest.mark.subprocess("review")
+@pytest.mark.subprocess
 def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> None:
     compared = 0
     for stack_name, stack in _pairs({"dev": dev_stacks, "prod": prod_stacks}):
@@ -105,7 +103,7 @@ def test_hcl_means_what_the_json_means(hcl_stacks, dev_stacks, prod_stacks) -> N
     assert compared >= 20
 
 
-@pytest.mark.subprocess("review")
+@pytest.mark.subprocess
 def test_lists_stay_lists_and_quoted_numbers_stay_strings(hcl_stacks) -> None:
     document = hcl_stacks["ai-conformant-aks-dev-workloads"]
     # The Workspace is a release's values now (YAML in a heredoc): "1" must stay a string there too.

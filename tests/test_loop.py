@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from commands import Run
 from conftest import ROOT
 
 import main
@@ -144,23 +145,23 @@ def test_no_colour_codes_in_ci_or_without_a_terminal() -> None:
 # --- review formatted ------------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(
     shutil.which("terraform") is None, reason="needs terraform on PATH (make review formats with it)"
 )
-def test_make_review_writes_hcl_as_terraform_fmt_formats_it(jobs) -> None:
-    run = jobs.get("review")
-    assert run["process"].returncode == 0, run["process"].stderr
+def test_make_review_writes_hcl_as_terraform_fmt_formats_it(make_review_run: Run) -> None:
+    out = make_review_run.check().out
     terraform = shutil.which("terraform")
     assert terraform is not None
     checked = subprocess.run(
-        [terraform, "fmt", "-check", "-recursive", str(run["out"])],
+        [terraform, "fmt", "-check", "-recursive", str(out)],
         capture_output=True,
         text=True,
         check=False,
         env={"PATH": "/usr/bin:/bin", "TF_CLI_CONFIG_FILE": "/dev/null"},
     )
     assert checked.returncode == 0, checked.stdout
-    (first, *_) = sorted((run["out"] / "stacks").glob("*/cdk.tf"))
+    (first, *_) = sorted((out / "stacks").glob("*/cdk.tf"))
     assert "\n  required_providers {" in first.read_text()
 
 

@@ -11,9 +11,12 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+import import_report
 import pytest
-from conftest import NODE_BIN, ROOT
+from commands import Run, without_fast_import
+from conftest import NODE_BIN, ROOT, Stack
 
+from aks_platform import provider_loader
 from aks_platform.provider_loader import (
     NODE_PRELOAD,
     FastProviderFinder,
@@ -55,17 +58,19 @@ def make_package(root: Path, name: str, init: str, submodules: tuple[str, ...] =
     return package
 
 
-@pytest.mark.subprocess("make-synth", "standard")
-@pytest.mark.standard_import
-def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
-    """`make synth` (fast import) against main.py run with the standard import (background jobs).
+# Far fewer than the standard import loads (every resource and data source of the provider).
+FEW_SUBMODULES = 100
 
-    Runs with --standard-import only (make test-standard-import, which CI runs): alone it takes
-    about as long as the rest of the suite."""
-    fast_run, standard_run = jobs.get("make-synth"), jobs.get("standard")
-    assert fast_run["process"].returncode == 0, fast_run["process"].stderr
-    assert standard_run["process"].returncode == 0, standard_run["process"].stderr
-    fast, standard = fast_run["files"], standard_run["files"]
+
+@pytest.mark.subprocess
+@pytest.mark.standard_import
+def test_fast_and_standard_imports_synthesize_identical_stacks(
+    make_synth_run: Run, standard_import_run: tuple[Run, dict]
+) -> None:
+    """`make synth` (fast import) against main.py with the standard import, in an environment
+    with the fast import taken out: the same bytes. Only in `make test-standard-import`."""
+    fast = make_synth_run.check().files
+    standard = standard_import_run[0].check().files
     assert fast.keys() == standard.keys()
     stacks = [name for name in fast if name.endswith("cdk.tf.json")]
     assert len(stacks) >= 2
@@ -73,13 +78,47 @@ def test_fast_and_standard_imports_synthesize_identical_stacks(jobs) -> None:
         assert fast[name] == standard[name], f"{name} differs between fast and standard import"
 
 
-@pytest.mark.subprocess("make-synth")
-def test_make_synth_runs_with_both_halves_of_the_fast_import(jobs) -> None:
+@pytest.mark.subprocess
+@pytest.mark.standard_import
+def test_neither_half_of_the_fast_import_ran_on_the_standard_side(
+    standard_import_run: tuple[Run, dict],
+) -> None:
+    """The standard side is standard in Python (no hook; every submodule imported) and in Node
+    (no jsii kernel process started with the preload)."""
+    run, report = standard_import_run
+    run.check()
+    assert report["python_hook"] is False
+    assert report["provider_submodules"]["cdktf_cdktf_provider_azurerm"] > 1000
+    assert report["node_processes"], "no jsii kernel process found"
+    assert not [process for process in report["node_processes"] if process["preload"]]
+
+
+def test_the_import_report_sees_both_halves_where_they_run(dev_stack: Stack) -> None:
+    """The check above can fail: in this process (fast import on, jsii kernel started by the
+    dev synth) the report finds the hook, few submodules, and the preload in the kernel."""
+    report = import_report.report()
+    assert report["python_hook"] is True
+    assert report["provider_submodules"]["cdktf_cdktf_provider_azurerm"] < FEW_SUBMODULES
+    assert report["node_processes"] and all(process["preload"] for process in report["node_processes"])
+
+
+def test_the_standard_environment_has_no_preload_and_the_opt_out() -> None:
+    preload = f"--require={provider_loader.NODE_PRELOAD}"
+    environment = {"NODE_OPTIONS": f"--max-old-space-size=4096 {preload}", "PATH": "/bin"}
+    assert without_fast_import(environment) == {
+        "NODE_OPTIONS": "--max-old-space-size=4096",
+        "PATH": "/bin",
+        provider_loader.DISABLE_VARIABLE: "0",
+    }
+    assert "NODE_OPTIONS" not in without_fast_import({"NODE_OPTIONS": preload})
+
+
+@pytest.mark.subprocess
+def test_make_synth_runs_with_both_halves_of_the_fast_import(make_synth_run: Run) -> None:
     """On the pinned packages neither half falls back: no warning from the Python import hook,
     none from the Node preload (the jsii kernel forwards Node's stderr)."""
-    run = jobs.get("make-synth")
-    assert run["process"].returncode == 0, run["process"].stderr
-    output = run["process"].stdout + run["process"].stderr
+    process = make_synth_run.check().process
+    output = process.stdout + process.stderr
     assert "fast provider import off" not in output
     assert "loading every module" not in output
 

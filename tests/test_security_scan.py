@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import background
+import socket
+import threading
+from collections.abc import Iterator
+
 import pytest
+from commands import Run
 from conftest import environment_settings
 
 from aks_platform.environments import environment_files
@@ -14,15 +18,60 @@ ENVIRONMENTS = sorted(environment_files())
 STACKS = [name for environment in ENVIRONMENTS for name in (environment, f"{environment}-workloads")]
 
 
+class ConnectionRecorder:
+    """A TCP listener on loopback that counts the connections made to it (a stand-in proxy)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen()
+        self._server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._server.close()
+
+
 @pytest.fixture(scope="session")
-def scans(jobs):
-    """One checkov run (a background job) over every environment's stacks from `make synth`, with
-    every proxy pointed at a local listener that counts connections and an empty update cache."""
-    return jobs.get("checkov")
+def proxy() -> Iterator[ConnectionRecorder]:
+    recorder = ConnectionRecorder()
+    yield recorder
+    recorder.close()
 
 
-@pytest.mark.subprocess("checkov")
-def test_the_scan_makes_no_network_call(scans, proxy) -> None:
+@pytest.fixture(scope="session")
+def scans(make_synth_run: Run, proxy: ConnectionRecorder, tmp_path_factory: pytest.TempPathFactory):
+    """One checkov run over every environment's stacks from `make synth`, with every proxy
+    pointed at a local listener that counts connections and an empty update cache."""
+    from aks_platform.security_scan import run_checkov
+
+    stacks = make_synth_run.check().out / "stacks"
+    files = {
+        path.parent.name.removeprefix("ai-conformant-aks-"): path
+        for path in sorted(stacks.glob("*/cdk.tf.json"))
+    }
+    proxies = {name: proxy.url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    cache = tmp_path_factory.mktemp("checkov-cache")
+    return run_checkov(files, env={**proxies, "NO_PROXY": "", "no_proxy": "", "XDG_CACHE_HOME": str(cache)})
+
+
+@pytest.mark.subprocess
+def test_the_scan_makes_no_network_call(scans, proxy: ConnectionRecorder) -> None:
     assert proxy.connections == 0
 
 
@@ -30,7 +79,7 @@ def test_the_connection_recorder_sees_a_call() -> None:
     """The check above can fail: a request through the proxy variables reaches a recorder."""
     import urllib.request
 
-    recorder = background.ConnectionRecorder()
+    recorder = ConnectionRecorder()
     try:
         handler = urllib.request.ProxyHandler({"https": recorder.url, "http": recorder.url})
         with pytest.raises(OSError):
@@ -40,7 +89,7 @@ def test_the_connection_recorder_sees_a_call() -> None:
     assert recorder.connections == 1
 
 
-@pytest.mark.subprocess("checkov")
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_finding_outside_the_baseline(scans, stack: str) -> None:
     failed, passed = scans[stack]
@@ -51,7 +100,7 @@ def test_no_finding_outside_the_baseline(scans, stack: str) -> None:
     assert result.new == (), f"new checkov findings in {stack}: {result.new}"
 
 
-@pytest.mark.subprocess("checkov")
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_stale_exception(scans, stack: str) -> None:
     failed, passed = scans[stack]
@@ -78,7 +127,7 @@ def test_dev_exceptions_are_all_parity_with_main_tf() -> None:
     assert all(entry.reason.startswith("parity with main.tf") for entry in baseline)
 
 
-@pytest.mark.subprocess("checkov")
+@pytest.mark.subprocess
 def test_prod_hardening_turns_dev_findings_off(scans) -> None:
     """Everything dev accepts for parity, prod fixes, except the one reasoned exception."""
     prod_failed, _ = scans["prod"]

@@ -10,9 +10,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-import background
 import pytest
-from background import MAKE
+from commands import MAKE, Run, files_of
 from conftest import ROOT
 
 from aks_platform import new_env, preflight, targets
@@ -147,7 +146,7 @@ def test_bad_settings_leave_the_previous_output_as_it_was(target: str, folder: s
     result = make(target, f"{folder}={out}", env={"AKS_ENVIRONMENTS_DIR": str(environments)})
     assert result.returncode != 0
     assert "location" in result.stderr and "mars" in result.stderr
-    assert background.files_of(out) == {"stacks/previous/cdk.tf.json": b"{}"}
+    assert files_of(out) == {"stacks/previous/cdk.tf.json": b"{}"}
     assert not (tmp_path / "out.next").exists() or not any((tmp_path / "out.next").rglob("*.json"))
 
 
@@ -187,14 +186,12 @@ def test_every_help_line_names_a_target_that_exists() -> None:
         )
 
 
-@pytest.mark.subprocess("make-synth")
-def test_synth_replaces_the_whole_output_folder(jobs) -> None:
+@pytest.mark.subprocess
+def test_synth_replaces_the_whole_output_folder(make_synth_run: Run) -> None:
     """make synth without ENV writes every environment and leaves nothing stale or stray (no cdk.tf
-    beside JSON). The background job seeds its OUT folder with a stale stack and a stray cdk.tf,
-    then runs `make synth` (ENV narrowing: tests/test_loop.py)."""
-    run = jobs.get("make-synth")
-    result, out = run["process"], run["out"]
-    assert result.returncode == 0, result.stderr
+    beside JSON). The fixture seeds its OUT folder with a stale stack and a stray cdk.tf, then runs
+    `make synth` (ENV narrowing: tests/test_loop.py)."""
+    result, out = make_synth_run.check().process, make_synth_run.out
     assert not (out / "stacks" / "ai-conformant-aks-dev" / "cdk.tf").exists()
     assert not (out / "stacks" / "ai-conformant-aks-gone").exists()
     assert sorted(path.parent.name for path in (out / "stacks").glob("*/cdk.tf.json")) == targets.stacks(
@@ -259,7 +256,6 @@ def test_the_testing_doc_explains_every_skip_reason() -> None:
     """Each reason a test may skip with starts with a phrase docs/testing.md's skip section explains."""
     import test_conformance
     import test_recording_rules
-    from conftest import STANDARD_IMPORT_SKIP
     from schemas import REFERENCE_SKIP
 
     doc = (ROOT / "docs" / "testing.md").read_text()
@@ -271,7 +267,6 @@ def test_the_testing_doc_explains_every_skip_reason() -> None:
             test_recording_rules.REFERENCE_SKIP,
         ],
         "promtool not installed": [test_recording_rules.PROMTOOL_SKIP],
-        "the standard-import comparison runs in `make test-standard-import`": [STANDARD_IMPORT_SKIP],
     }
     for phrase, texts in reasons.items():
         assert phrase in section, f"docs/testing.md's skip section does not explain {phrase!r}"
