@@ -52,6 +52,7 @@ class Command:
 
     def summary(self) -> dict[str, float]:
         return {
+            "walls_s": [round(wall, 3) for wall in self.walls],
             "wall_median_s": round(statistics.median(self.walls), 3),
             "wall_min_s": round(min(self.walls), 3),
             "wall_max_s": round(max(self.walls), 3),
@@ -217,6 +218,8 @@ def main(argv: list[str]) -> int:
         },
         "versions": versions(),
         "repetitions": args.repetitions,
+        # What the suite's runs were given beyond their own arguments (a test left out, say).
+        "pytest_addopts": os.environ.get("PYTEST_ADDOPTS", ""),
         "commands": summaries,
         "stacks_per_scale_run": {str(count): stack_counts[count] for count in SCALE_ENVIRONMENTS},
         "per_stack": per_stack,

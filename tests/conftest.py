@@ -29,7 +29,8 @@ __all__ = ["NODE_BIN", "ROOT"]
 # changes (NODE_OPTIONS), so they start the way a user's do.
 USER_ENVIRONMENT = commands.user_environment()
 # jsii starts `node` from PATH: use the Node 22 that package.json pins, as the Makefile does.
-os.environ["PATH"] = USER_ENVIRONMENT["PATH"]
+if "PATH" in USER_ENVIRONMENT:
+    os.environ["PATH"] = USER_ENVIRONMENT["PATH"]
 
 # The suite synthesizes in-process; load only the provider modules it uses (as main.py does).
 provider_loader.install()
