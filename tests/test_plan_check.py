@@ -88,6 +88,7 @@ def test_every_protected_kind_the_stacks_make_is_in_the_table(prod_stack: Stack)
     assert "azurerm_kubernetes_cluster_node_pool" in table and "azapi_resource" in table
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform on PATH for a live plan")
 def test_a_plan_made_by_terraform_itself(tmp_path: Path) -> None:
     """terraform_data (built in: no registry) replaced, deleted and updated; the check treats it
