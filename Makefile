@@ -73,11 +73,11 @@ install: .venv/.synced node_modules/.synced ## Install the pinned Python and Nod
 # settings (main.py validates every environment before it builds anything) or a failed synth leave
 # the previous output as it was.
 # With ENV, only those environments are synthesized and only their stacks replaced; the others'
-# stay as an earlier synth wrote them, and synth names them (aks_platform/synth_output.py).
+# stay as an earlier synth wrote them, and synth names them (aks_platform/tools/synth_output.py).
 synth: install ## Validate settings, write the stacks to cdktf.out/ (every environment, or ENV's: the rest kept and named)
 	@rm -rf $(OUT).next
 	CDKTF_OUTDIR=$(OUT).next python main.py
-	@python -m aks_platform.synth_output install $(OUT).next $(OUT) $(ENV)
+	@python -m aks_platform.tools.synth_output install $(OUT).next $(OUT) $(ENV)
 	@echo "Terraform JSON written to:"
 	@ls -1 $(OUT)/stacks/*/cdk.tf.json | sed 's/^/  /'
 
@@ -88,7 +88,7 @@ review: install ## The same stacks as HCL in review.out/, formatted by terraform
 	CDKTF_OUTDIR=$(REVIEW_OUT).next SYNTH_HCL_OUTPUT=true python main.py
 	@if command -v terraform >/dev/null; then terraform fmt -recursive -list=false $(REVIEW_OUT).next; \
 	  else echo "review: terraform is not installed, so the HCL is left as cdktf wrote it (unformatted)"; fi
-	@python -m aks_platform.synth_output install $(REVIEW_OUT).next $(REVIEW_OUT) $(ENV)
+	@python -m aks_platform.tools.synth_output install $(REVIEW_OUT).next $(REVIEW_OUT) $(ENV)
 	@echo "HCL written to:"
 	@ls -1 $(REVIEW_OUT)/stacks/*/cdk.tf | sed 's/^/  /'
 
@@ -110,27 +110,27 @@ test-standard-import: install ## Every environment synthesized with the fast and
 	pytest -m standard_import $(PYTEST_ARGS)
 
 scan: synth ## checkov on each synthesized stack and on the Kubernetes objects it applies, against security/checkov-baseline/
-	python -m aks_platform.security_scan $(OUT)
+	python -m aks_platform.tools.security_scan $(OUT)
 	python -m aks_platform.kubernetes_scan $(OUT)
 
 conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML), then the 60-day look-ahead
-	python -m aks_platform.conformance $(OUT)
-	python -m aks_platform.look_ahead $(OUT)
+	python -m aks_platform.tools.conformance $(OUT)
+	python -m aks_platform.tools.look_ahead $(OUT)
 
 bench: install ## Benchmark synth and the test suite against a plain cdktf+azurerm import; writes bench/results/
 	python bench/run.py $(BENCH_ARGS)
 
 refresh-versions: install ## Merge `az aks get-versions` / `az aks mesh get-revisions` for LOCATION into data/aks-versions.toml
 	@test -n "$(LOCATION)" || { echo "make refresh-versions needs LOCATION=<region>, such as LOCATION=eastus2"; exit 2; }
-	python -m aks_platform.refresh_versions --location $(LOCATION)
-	python -m aks_platform.pool_zones --location $(LOCATION)
+	python -m aks_platform.tools.refresh_versions --location $(LOCATION)
+	python -m aks_platform.tools.pool_zones --location $(LOCATION)
 
 new-env: install ## New environment NAME from FROM: its settings file and security baseline, marked for review
 	@test -n "$(NAME)" -a -n "$(FROM)" || { echo "make new-env needs NAME=<new environment> FROM=<existing one>"; exit 2; }
-	python -m aks_platform.new_env $(NAME) $(FROM)
+	python -m aks_platform.tools.new_env $(NAME) $(FROM)
 
 schema: install ## environments/schema.json and the settings table of docs/settings.md, from the settings model (tested)
-	python -m aks_platform.settings_schema
+	python -m aks_platform.tools.settings_schema
 
 lint: install ## ruff check
 	ruff check .
@@ -140,30 +140,30 @@ lint: install ## ruff check
 # (ALLOW_REPLACE=1 lets it through); deploy then applies that stack with `cdktf deploy`, cluster
 # stack first, so the workloads stack is planned against the cluster it runs on (docs/production.md).
 deploy: install ## Needs ENV: preflight, version gate, synth, then per stack (cluster first) plan, check, cdktf deploy
-	python -m aks_platform.preflight deploy $(ENV)
+	python -m aks_platform.tools.preflight deploy $(ENV)
 	python main.py --check --deploy-gate
 	@# The gate just printed the version warnings: synth does not print them again.
 	AKS_NOTICES_SHOWN=1 $(MAKE) --no-print-directory synth
-	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
-	  python -m aks_platform.plan_check plan $$stack; \
+	for stack in $$(python -m aks_platform.tools.targets stacks $(ENV)); do \
+	  python -m aks_platform.tools.plan_check plan $$stack; \
 	  cdktf deploy --skip-synth --output cdktf.out --ignore-missing-stack-dependencies $(CDKTF_COLOR) $(CDKTF_FLAGS) $$stack; \
 	done
 
 diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both stacks of each ENV, checked
-	python -m aks_platform.preflight diff $(ENV)
+	python -m aks_platform.tools.preflight diff $(ENV)
 	$(MAKE) --no-print-directory synth
-	for stack in $$(python -m aks_platform.targets stacks $(ENV)); do \
-	  python -m aks_platform.plan_check plan $$stack; \
+	for stack in $$(python -m aks_platform.tools.targets stacks $(ENV)); do \
+	  python -m aks_platform.tools.plan_check plan $$stack; \
 	done
 
 check-plan: install ## Needs PLAN=<terraform show -json output>: refuse deleting or replacing a protected resource
 	@test -n "$(PLAN)" || { echo "make check-plan needs PLAN=<file>: the output of terraform show -json <planfile>"; exit 2; }
-	python -m aks_platform.plan_check check $(PLAN)
+	python -m aks_platform.tools.plan_check check $(PLAN)
 
 destroy: install ## Needs ENV: preflight, synth, then destroy both stacks of each ENV (workloads first)
-	python -m aks_platform.preflight destroy $(ENV)
+	python -m aks_platform.tools.preflight destroy $(ENV)
 	$(MAKE) --no-print-directory synth
-	cdktf destroy --skip-synth --output cdktf.out $(CDKTF_COLOR) $$(python -m aks_platform.targets stacks $(ENV))
+	cdktf destroy --skip-synth --output cdktf.out $(CDKTF_COLOR) $$(python -m aks_platform.tools.targets stacks $(ENV))
 
 clean: ## Remove synthesized output and reports (keeps installed toolchains)
 	rm -rf cdktf.out cdktf.out.next review.out review.out.next conformance

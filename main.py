@@ -22,10 +22,10 @@ import os
 import sys
 from pathlib import Path
 
-from aks_platform.chart_currency import chart_notices, charts_used
 from aks_platform.currency import currency_notices
 from aks_platform.endpoint import endpoint_notices
 from aks_platform.environments import ENVIRONMENTS_DIR, SettingsError, environment_label, load_environments
+from aks_platform.tools.chart_currency import chart_notices, charts_used
 from aks_platform.versions import load_table, stale_warning, today
 
 ALLOW_RETIRED = "ALLOW_RETIRED"
@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
         return 0
 
     # Imported only now: loading cdktf and the providers costs seconds that --check need not pay.
-    from aks_platform import provider_loader
+    from aks_platform.fast_import import provider_loader
 
     provider_loader.install()
     from cdktf import App

@@ -1,6 +1,8 @@
-"""Azure facts kept as data: regions with their availability-zone support, and VM sizes' local disks.
+"""Azure facts kept as data: regions with their availability-zone support, VM sizes' local disks,
+and the zones each VM size offers per region (data/vm-size-zones.toml; its refresh is
+aks_platform/tools/pool_zones.py).
 
-Both tables name their source in the file; settings validation refuses what they say Azure refuses.
+The tables name their source in the file; settings validation refuses what they say Azure refuses.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aks_platform.paths import DATA
@@ -15,6 +18,7 @@ from aks_platform.paths import DATA
 REGIONS_TABLE = DATA / "azure-regions.toml"
 VM_SIZES_TABLE = DATA / "vm-sizes.toml"
 CONTAINER_INSIGHTS = DATA / "container-insights.toml"
+ZONES_TABLE = DATA / "vm-size-zones.toml"
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,13 @@ def container_insights_streams(managed_prometheus: bool) -> tuple[str, ...]:
     collects those metrics itself (data/container-insights.toml says why)."""
     data = load_container_insights()
     return tuple(data["streams"]) + (() if managed_prometheus else tuple(data["metric_streams"]))
+
+
+@functools.cache
+def load_zones(table: Path = ZONES_TABLE) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Region -> VM size -> the zones recorded for it (empty: regional only)."""
+    document: dict[str, Any] = tomllib.loads(table.read_text(encoding="utf-8"))
+    return {
+        region: {size: tuple(row["zones"]) for size, row in sizes.items()}
+        for region, sizes in document.get("regions", {}).items()
+    }

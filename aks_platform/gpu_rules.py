@@ -10,7 +10,7 @@ version the pool is created with, and availability zones from data.
   (data/azapi-schemas/), so azapi checks the body at plan time.
 - Zones: AKS refuses a pool whose size does not offer the requested zones in the region, and zones
   cannot be changed once the pool exists; data/vm-size-zones.toml says what `az vm list-skus`
-  reported (aks_platform/pool_zones.py). Zones are refused rather than dropped: dropping them would
+  reported (aks_platform/tools/pool_zones.py). Zones are refused rather than dropped: dropping them would
   quietly make a pool regional, which cannot be undone without a new pool.
 """
 
@@ -20,8 +20,8 @@ import functools
 import json
 from collections.abc import Iterator
 
+from aks_platform.azure_facts import ZONES_TABLE, load_zones
 from aks_platform.paths import DATA
-from aks_platform.pool_zones import ZONES_TABLE, load_zones
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 from aks_platform.validation_types import Problem
 from aks_platform.versions import ApiVersion, VersionTable, load_table

@@ -8,7 +8,7 @@ and `unscanned_charts` names them. Objects the cluster's operators create (Istio
 Deployment, KAITO's inference pods) are not ours to scan either.
 
 Accepted findings live in security/checkov-baseline/<environment>-kubernetes.toml, each with a
-reason, in the format of the Terraform baseline (aks_platform/security_scan.py); the gate fails on a
+reason, in the format of the Terraform baseline (aks_platform/tools/security_scan.py); the gate fails on a
 finding the baseline does not list and on an entry that no longer fails.
 
     python -m aks_platform.kubernetes_scan [cdktf.out]   # `make scan` runs it after the Terraform scan
@@ -27,7 +27,7 @@ import yaml
 
 from aks_platform import yaml_text
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
-from aks_platform.security_scan import Finding, GateResult, checkov_command, checkov_env, gate
+from aks_platform.tools.security_scan import Finding, GateResult, checkov_command, checkov_env, gate
 
 BASELINE_SUFFIX = "-kubernetes"
 Stack = dict[str, Any]

@@ -19,8 +19,8 @@ import commands
 import pytest
 from commands import NODE_BIN, ROOT, Run
 
-from aks_platform import provider_loader
 from aks_platform.environments import load_environments
+from aks_platform.fast_import import provider_loader
 from aks_platform.settings import EnvironmentSettings
 
 __all__ = ["NODE_BIN", "ROOT"]

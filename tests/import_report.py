@@ -39,7 +39,7 @@ def _node_processes() -> list[dict[str, Any]]:
 
 def report() -> dict[str, Any]:
     """What this process has loaded; call after the first jsii import (the kernel is running)."""
-    from aks_platform.provider_loader import FastProviderFinder
+    from aks_platform.fast_import.provider_loader import FastProviderFinder
 
     return {
         "python_hook": any(isinstance(finder, FastProviderFinder) for finder in sys.meta_path),

@@ -9,9 +9,9 @@ import pytest
 from conftest import environment_settings
 
 import main
-from aks_platform.chart_currency import chart_notices, charts_used
 from aks_platform.manifests import helm_charts
 from aks_platform.settings import DraSettings
+from aks_platform.tools.chart_currency import chart_notices, charts_used
 
 DEC_1 = datetime.date(2026, 12, 1)
 

@@ -11,7 +11,8 @@ import yaml
 from conftest import Stack
 from schemas import REFERENCE, reference_available
 
-from aks_platform import checklists, conformance, yaml_text
+from aks_platform import yaml_text
+from aks_platform.tools import checklists, conformance
 
 UPSTREAM = REFERENCE / "ai-conformance"
 SKIP = (

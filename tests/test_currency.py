@@ -14,11 +14,11 @@ import pytest
 from conftest import FIXTURE_ENVIRONMENTS, MAIN_TF, environment_settings
 
 import main
-from aks_platform import refresh_versions
 from aks_platform.currency import currency_notices
 from aks_platform.environments import check_document, environment_files, load_environments
 from aks_platform.paths import BASELINES, ENVIRONMENTS
 from aks_platform.settings import ClusterSettings, IstioSettings
+from aks_platform.tools import refresh_versions
 from aks_platform.versions import VERSIONS_TABLE, load_table, stale_warning
 
 DATA = Path(__file__).parent / "data"
@@ -369,7 +369,7 @@ def test_every_printed_fix_passes_the_check_and_clears_its_notice(
 
 
 def test_a_fresh_new_environment_from_dev_passes_the_gate(tmp_path: Path, monkeypatch, capsys) -> None:
-    from aks_platform import new_env
+    from aks_platform.tools import new_env
 
     environments, baselines = tmp_path / "environments", tmp_path / "baselines"
     shutil.copytree(ENVIRONMENTS, environments)

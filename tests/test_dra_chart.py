@@ -18,8 +18,9 @@ from conftest import Stack, environment_settings, resources, synth_settings
 from placement import fits, pods, pools, unschedulable
 from schemas import REFERENCE_SKIP, chart_values, reference_available
 
-from aks_platform import conformance, yaml_text
+from aks_platform import yaml_text
 from aks_platform.settings import DraSettings, NodePoolSettings, WorkloadsSettings
+from aks_platform.tools import conformance
 
 VALIDATION = "deployments/helm/nvidia-dra-driver-gpu/templates/validation.yaml (v25.12.0)"
 # resource.k8s.io versions the cluster serves at the Kubernetes floor (1.34: v1 GA, beta off by default).

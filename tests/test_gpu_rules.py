@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import environment_settings
 
-from aks_platform import gpu_rules, pool_zones
-from aks_platform.refresh_versions import RefreshError
+from aks_platform import azure_facts, gpu_rules
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.tools import pool_zones
+from aks_platform.tools.refresh_versions import RefreshError
 from aks_platform.versions import load_table
 
 FIXTURE = Path(__file__).parent / "data" / "az-vm-list-skus.json"
@@ -73,7 +74,7 @@ def test_managed_gpu_with_autoscaling_is_refused_and_a_fixed_count_is_not() -> N
 
 def test_zones_on_a_gpu_pool_rest_on_the_data_file(monkeypatch) -> None:
     _prod()
-    assert pool_zones.load_zones().get("eastus2", {}).get(A100) is None  # nothing recorded yet
+    assert azure_facts.load_zones().get("eastus2", {}).get(A100) is None  # nothing recorded yet
     (problem,) = _problems("eastus2", _gpu(zones=("1", "2")))
     assert "is not recorded as zonal in eastus2 (data/vm-size-zones.toml)" in problem
     assert "make refresh-versions LOCATION=eastus2" in problem
@@ -124,7 +125,7 @@ def test_refresh_writes_the_sizes_asked_for_and_keeps_the_header(tmp_path: Path,
     assert "Standard_NC48ads_A100_v4: not offered in eastus2" in out
     text = table.read_text()
     assert text.startswith(pool_zones.ZONES_TABLE.read_text().split("as_of")[0])
-    assert pool_zones.load_zones(table) == {"eastus2": {A100: ("1", "2"), "Standard_NC48ads_A100_v4": ()}}
+    assert azure_facts.load_zones(table) == {"eastus2": {A100: ("1", "2"), "Standard_NC48ads_A100_v4": ()}}
     assert "recorded = 2026-12-01" in text
     # A second run with the same answer changes nothing.
     assert pool_zones.main([*arguments, f"--size={A100}"]) == 0
@@ -134,6 +135,6 @@ def test_refresh_writes_the_sizes_asked_for_and_keeps_the_header(tmp_path: Path,
 def test_the_zones_table_says_what_az_said() -> None:
     text = pool_zones.ZONES_TABLE.read_text()
     assert "az vm list-skus" in text and "reliability-availability-zones-configure.md" in text
-    for sizes in pool_zones.load_zones().values():
+    for sizes in azure_facts.load_zones().values():
         for zones in sizes.values():
             assert set(zones) <= {"1", "2", "3"}

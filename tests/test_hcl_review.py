@@ -20,7 +20,7 @@ from conftest import NODE_BIN, ROOT, Stack
 from aks_platform import yaml_text
 from aks_platform.environments import environment_files
 
-HCL2JSON = ROOT / "aks_platform" / "node" / "hcl2json.cjs"
+HCL2JSON = ROOT / "tests" / "hcl2json.cjs"
 AZAPI_ATTRIBUTES = (
     "type",
     "resource_id",

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import environment_settings
 
-from aks_platform import kaito_version, preflight
+from aks_platform import kaito_version
 from aks_platform.naming import Naming
+from aks_platform.tools import preflight
 
 ACCOUNT = json.dumps({"id": "11111111-2222-3333-4444-555555555555", "name": "sub"})
 

@@ -16,7 +16,7 @@ from aks_platform.kubernetes_scan import (
     scanned_objects,
     unscanned_charts,
 )
-from aks_platform.security_scan import load_baseline
+from aks_platform.tools.security_scan import load_baseline
 
 BARE = {
     "apiVersion": "apps/v1",

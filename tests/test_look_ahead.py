@@ -12,9 +12,9 @@ from pathlib import Path
 
 from conftest import Stack
 
-from aks_platform import look_ahead
 from aks_platform.currency import currency_notices
 from aks_platform.environments import load_environments
+from aks_platform.tools import look_ahead
 from aks_platform.versions import today
 
 DEC_1 = datetime.date(2026, 12, 1)

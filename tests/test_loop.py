@@ -14,8 +14,8 @@ from commands import Run
 from conftest import ROOT
 
 import main
-from aks_platform import synth_output
 from aks_platform.environments import load_environments
+from aks_platform.tools import synth_output
 
 FIXTURES = ROOT / "tests" / "fixtures" / "environments"
 
@@ -100,7 +100,7 @@ def test_make_synth_env_dev_synthesizes_only_dev(tmp_path: Path, monkeypatch) ->
 def test_the_makefile_passes_env_to_synth_review_and_check() -> None:
     recipe = make("-n", "synth", "ENV=dev") + make("-n", "review", "ENV=dev")
     assert "CDKTF_ENV= " not in recipe  # no longer blanked: ENV narrows
-    assert recipe.count("aks_platform.synth_output install") == 2 and "cdktf.out dev" in recipe
+    assert recipe.count("aks_platform.tools.synth_output install") == 2 and "cdktf.out dev" in recipe
     assert "python main.py --check" in make("-n", "check", "ENV=dev")
 
 

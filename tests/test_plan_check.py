@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Stack
 
-from aks_platform import plan_check
+from aks_platform.tools import plan_check
 
 PLANS = ROOT / "tests" / "data" / "plans"
 
@@ -143,9 +143,9 @@ def _recipe(target: str) -> str:
 @pytest.mark.parametrize("target", ["deploy", "diff"])
 def test_deploy_and_diff_check_each_stacks_plan_before_anything_is_applied(target: str) -> None:
     recipe = _recipe(target)
-    assert "aks_platform.plan_check plan" in recipe
+    assert "aks_platform.tools.plan_check plan" in recipe
     if target == "deploy":
-        assert recipe.index("aks_platform.plan_check plan") < recipe.index("cdktf deploy")
+        assert recipe.index("aks_platform.tools.plan_check plan") < recipe.index("cdktf deploy")
         assert "--ignore-missing-stack-dependencies" in recipe
 
 
@@ -157,7 +157,7 @@ def test_make_check_plan_reads_the_file_it_is_given() -> None:
         text=True,
         check=True,
     )
-    assert "aks_platform.plan_check check" in result.stdout and "update-in-place.json" in result.stdout
+    assert "aks_platform.tools.plan_check check" in result.stdout and "update-in-place.json" in result.stdout
 
 
 # --- in-place changes of fields AKS fixes at creation (data/immutable-pool-fields.toml) ----------

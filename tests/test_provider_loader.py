@@ -16,8 +16,8 @@ import pytest
 from commands import Run, without_fast_import
 from conftest import NODE_BIN, ROOT, Stack
 
-from aks_platform import provider_loader
-from aks_platform.provider_loader import (
+from aks_platform.fast_import import provider_loader
+from aks_platform.fast_import.provider_loader import (
     NODE_PRELOAD,
     FastProviderFinder,
     LayoutChangedError,

@@ -11,7 +11,7 @@ from commands import Run
 from conftest import environment_settings
 
 from aks_platform.environments import environment_files
-from aks_platform.security_scan import Finding, gate, load_baseline
+from aks_platform.tools.security_scan import Finding, gate, load_baseline
 
 ENVIRONMENTS = sorted(environment_files())
 # Baselines are per stack: "<environment>" for the cluster, "<environment>-workloads".
@@ -58,7 +58,7 @@ def proxy() -> Iterator[ConnectionRecorder]:
 def scans(make_synth_run: Run, proxy: ConnectionRecorder, tmp_path_factory: pytest.TempPathFactory):
     """One checkov run over every environment's stacks from `make synth`, with every proxy
     pointed at a local listener that counts connections and an empty update cache."""
-    from aks_platform.security_scan import run_checkov
+    from aks_platform.tools.security_scan import run_checkov
 
     stacks = make_synth_run.check().out / "stacks"
     files = {

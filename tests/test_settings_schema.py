@@ -12,7 +12,7 @@ import pytest
 
 from aks_platform.environments import environment_files
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.settings_schema import (
+from aks_platform.tools.settings_schema import (
     SCHEMA_FILE,
     SETTINGS_DOC,
     doc_with_table,
@@ -56,9 +56,9 @@ def test_the_check_fails_on_a_stale_settings_doc(
 ) -> None:
     stale = tmp_path / "settings.md"
     stale.write_text(SETTINGS_DOC.read_text().replace("| `prefix` | required |", "| `prefix` | `x` |"))
-    monkeypatch.setattr("aks_platform.settings_schema.SETTINGS_DOC", stale)
-    monkeypatch.setattr("aks_platform.settings_schema.ROOT", tmp_path)
-    monkeypatch.setattr("aks_platform.settings_schema.SCHEMA_FILE", tmp_path / "schema.json")
+    monkeypatch.setattr("aks_platform.tools.settings_schema.SETTINGS_DOC", stale)
+    monkeypatch.setattr("aks_platform.tools.settings_schema.ROOT", tmp_path)
+    monkeypatch.setattr("aks_platform.tools.settings_schema.SCHEMA_FILE", tmp_path / "schema.json")
     (tmp_path / "schema.json").write_text(rendered())
     assert main(["--check"]) == 1
     assert "settings.md is out of date" in capsys.readouterr().err
@@ -67,8 +67,8 @@ def test_the_check_fails_on_a_stale_settings_doc(
 def test_the_check_fails_on_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     stale = tmp_path / "schema.json"
     stale.write_text("{}\n")
-    monkeypatch.setattr("aks_platform.settings_schema.SCHEMA_FILE", stale)
-    monkeypatch.setattr("aks_platform.settings_schema.ROOT", tmp_path)
+    monkeypatch.setattr("aks_platform.tools.settings_schema.SCHEMA_FILE", stale)
+    monkeypatch.setattr("aks_platform.tools.settings_schema.ROOT", tmp_path)
     assert main(["--check"]) == 1
     assert "schema.json is out of date" in capsys.readouterr().err
 

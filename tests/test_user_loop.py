@@ -14,9 +14,9 @@ import pytest
 from commands import MAKE, Run, files_of
 from conftest import ROOT
 
-from aks_platform import new_env, preflight, targets
 from aks_platform.environments import environment_files, load_environments
 from aks_platform.paths import BASELINES, ENVIRONMENTS
+from aks_platform.tools import new_env, preflight, targets
 
 # --- preflight, with fake tools on PATH ---------------------------------------------------------
 
@@ -170,9 +170,9 @@ def test_stacks_of_each_environment_given() -> None:
 
 def test_diff_runs_once_per_stack_of_every_env_given() -> None:
     recipe = make("-n", "diff", env={"ENV": "dev,prod"}).stdout
-    assert "python -m aks_platform.preflight diff dev,prod" in recipe
-    assert "python -m aks_platform.plan_check plan $stack" in recipe
-    assert "python -m aks_platform.targets stacks dev,prod" in recipe
+    assert "python -m aks_platform.tools.preflight diff dev,prod" in recipe
+    assert "python -m aks_platform.tools.plan_check plan $stack" in recipe
+    assert "python -m aks_platform.tools.targets stacks dev,prod" in recipe
 
 
 def test_every_help_line_names_a_target_that_exists() -> None:
@@ -228,7 +228,7 @@ def test_new_environment_from_dev(tmp_path: Path) -> None:
 
 
 def test_a_new_environment_passes_the_security_gate_with_its_carried_over_baseline(tmp_path: Path) -> None:
-    from aks_platform.security_scan import gate, load_baseline
+    from aks_platform.tools.security_scan import gate, load_baseline
 
     baselines = tmp_path / "baselines"
     shutil.copytree(BASELINES, baselines)

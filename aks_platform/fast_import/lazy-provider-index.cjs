@@ -1,5 +1,5 @@
 // Preloaded into the jsii kernel's Node processes (NODE_OPTIONS=--require) by
-// aks_platform/provider_loader.py: the Node half of the fast provider import.
+// aks_platform/fast_import/provider_loader.py: the Node half of the fast provider import.
 //
 // A prebuilt provider's lib/index.js is one line per resource module,
 //   exports.kubernetesCluster = require("./kubernetes-cluster");

@@ -6,7 +6,7 @@ them costs about 6 s per process, for a stack that uses about ten. This module i
 import hook that executes such a package's `__init__` without those trailing lines; each
 submodule is then imported on first use by the ordinary import system, because the package
 keeps its `__path__`. The `from ._jsii import *` line, which loads the jsii assembly into
-Node, still runs; on the Node side, node/lazy-provider-index.cjs does the same for the
+Node, still runs; on the Node side, lazy-provider-index.cjs (beside this file) does the same for the
 package's lib/index.js, which otherwise requires every resource module (2.7 s for azurerm).
 
 What it relies on, checked on every import (the packages are pinned, and CDKTF is archived,
@@ -32,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 DISABLE_VARIABLE = "AKS_FAST_PROVIDER_IMPORT"
-NODE_PRELOAD = Path(__file__).resolve().parent / "node" / "lazy-provider-index.cjs"
+NODE_PRELOAD = Path(__file__).resolve().parent / "lazy-provider-index.cjs"
 PROVIDER_PACKAGE = re.compile(r"^cdktf_cdktf_provider_[a-z0-9_]+$")
 JSII_IMPORT = "from ._jsii import *"
 SUBMODULE_IMPORT = re.compile(r"^from \. import (?P<name>[A-Za-z_][A-Za-z0-9_]*)$")

@@ -5,7 +5,7 @@ docs/AIConformance-<minor>.yaml: per Kubernetes minor, items by category with an
 (MUST or SHOULD) and a description. Users' clones have no copy of the upstream files, so the
 project keeps its own, written by
 
-    python -m aks_platform.checklists <folder with AIConformance-*.yaml>
+    python -m aks_platform.tools.checklists <folder with AIConformance-*.yaml>
 
 (../shared/reference/ai-conformance beside the repository); a test compares the two where the
 upstream folder exists. The statuses and metadata fields a submission must use come from the
@@ -35,7 +35,7 @@ HEADER = """\
 # docs/AIConformance-<minor>.yaml; v1.37 from main at 287b44f (after 2026-08-19), which adds the
 # SHOULD item workload_sandboxing and recommends automated-test output (e2e.log, junit.xml) as
 # evidence where a requirement has automated tests.
-# Written by `python -m aks_platform.checklists ../shared/reference/ai-conformance`; do not edit by
+# Written by `python -m aks_platform.tools.checklists ../shared/reference/ai-conformance`; do not edit by
 # hand. statuses and metadata_fields are what cncf/ai-conformance scripts/validate.go accepts.
 
 """
@@ -106,7 +106,10 @@ def load_checklists(path: Path = CHECKLISTS) -> dict[str, list[Item]]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m aks_platform.checklists <folder with AIConformance-*.yaml>", file=sys.stderr)
+        print(
+            "usage: python -m aks_platform.tools.checklists <folder with AIConformance-*.yaml>",
+            file=sys.stderr,
+        )
         return 2
     checklists = read_upstream(Path(argv[0]))
     if not checklists:

@@ -7,7 +7,7 @@ applicable. Remove a resource and its item drops. Besides a Markdown report, `ma
 writes a draft of the official checklist YAML with status and notes filled in, for a person to add
 the evidence links a submission needs.
 
-    python -m aks_platform.conformance [cdktf.out]    (make conformance)
+    python -m aks_platform.tools.conformance [cdktf.out]    (make conformance)
 """
 
 from __future__ import annotations
@@ -22,13 +22,18 @@ from typing import Any
 import yaml
 
 from aks_platform import yaml_text
-from aks_platform.checklists import METADATA_FIELDS, Item, load_checklists
-from aks_platform.conformance_pools import autoscaled, gpu_pools, kaito_node_provisioning, managed_gpu_pools
 from aks_platform.dra_evidence import dra_beside_device_plugin, pool_drivers
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
-from aks_platform.scrape_evidence import dcgm_scrape, model_server_scrape
-from aks_platform.synth_output import stack_files_or_exit
+from aks_platform.tools.checklists import METADATA_FIELDS, Item, load_checklists
+from aks_platform.tools.conformance_pools import (
+    autoscaled,
+    gpu_pools,
+    kaito_node_provisioning,
+    managed_gpu_pools,
+)
+from aks_platform.tools.scrape_evidence import dcgm_scrape, model_server_scrape
+from aks_platform.tools.synth_output import stack_files_or_exit
 from aks_platform.validation import is_gpu_taint
 from aks_platform.versions import parse_version
 
@@ -409,7 +414,7 @@ def checklist_for(minor: str) -> list[Item]:
     if minor not in checklists:
         raise UnknownChecklistError(
             f"no AI conformance checklist for Kubernetes {minor} in data/ai-conformance.toml "
-            f"(known: {', '.join(checklists)}); import it with python -m aks_platform.checklists"
+            f"(known: {', '.join(checklists)}); import it with python -m aks_platform.tools.checklists"
         )
     return checklists[minor]
 

@@ -1,6 +1,6 @@
 """What the shipped environments will need changed soon: `make conformance` prints it (docs/versions.md).
 
-    python -m aks_platform.look_ahead [--days 60] [<synth output folder>]
+    python -m aks_platform.tools.look_ahead [--days 60] [<synth output folder>]
 
 Two lists, both reports, never failures:
 - versions: each environment's currency notices on today + `days` (AKS_TODAY moves "today") that
@@ -65,9 +65,9 @@ def version_report(directory: Path, start: datetime.date, days: int = DAYS) -> l
 
 def checklist_report(output: Path) -> list[str]:
     """Items each synthesized environment would lack on every newer AI conformance checklist."""
-    from aks_platform import conformance
-    from aks_platform.checklists import load_checklists
-    from aks_platform.synth_output import stack_files
+    from aks_platform.tools import conformance
+    from aks_platform.tools.checklists import load_checklists
+    from aks_platform.tools.synth_output import stack_files
 
     minors = sorted(load_checklists(), key=version_key)
     lines = []

@@ -1,7 +1,7 @@
 """The plan check: refuse a Terraform plan that deletes or replaces a protected resource.
 
-    python -m aks_platform.plan_check check <plan.json>...     make check-plan PLAN=<file>
-    python -m aks_platform.plan_check plan <stack>...          make diff / make deploy, per stack
+    python -m aks_platform.tools.plan_check check <plan.json>...     make check-plan PLAN=<file>
+    python -m aks_platform.tools.plan_check plan <stack>...          make diff / make deploy, per stack
 
 `check` reads `terraform show -json <planfile>` output, Terraform's documented JSON plan format
 ("JSON Output Format", format_version 1.x): for each entry of `resource_changes`, `change.actions`
@@ -225,7 +225,8 @@ def plan_stack(stack: str, stacks: Path = STACKS) -> Path:
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] not in ("check", "plan"):
         print(
-            "usage: python -m aks_platform.plan_check {check <plan.json>...|plan <stack>...}", file=sys.stderr
+            "usage: python -m aks_platform.tools.plan_check {check <plan.json>...|plan <stack>...}",
+            file=sys.stderr,
         )
         return 2
     if argv[0] == "check":

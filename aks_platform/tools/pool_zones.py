@@ -1,6 +1,6 @@
-"""Which availability zones each VM size offers per region (data/vm-size-zones.toml), and its refresh.
+"""The refresh of data/vm-size-zones.toml: which availability zones each VM size offers per region.
 
-    python -m aks_platform.pool_zones --location eastus2 [--skus-json saved.json]
+    python -m aks_platform.tools.pool_zones --location eastus2 [--skus-json saved.json]
 
 (part of `make refresh-versions LOCATION=<region>`) runs, or reads, the JSON output of
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import json
 import sys
 import tomllib
@@ -30,21 +29,9 @@ from typing import Any
 
 import tomli_w
 
-from aks_platform.paths import DATA
-from aks_platform.refresh_versions import RefreshError, _run_az, header_comment
+from aks_platform.azure_facts import ZONES_TABLE
+from aks_platform.tools.refresh_versions import RefreshError, _run_az, header_comment
 from aks_platform.versions import today
-
-ZONES_TABLE = DATA / "vm-size-zones.toml"
-
-
-@functools.cache
-def load_zones(table: Path = ZONES_TABLE) -> dict[str, dict[str, tuple[str, ...]]]:
-    """Region -> VM size -> the zones recorded for it (empty: regional only)."""
-    document: dict[str, Any] = tomllib.loads(table.read_text(encoding="utf-8"))
-    return {
-        region: {size: tuple(row["zones"]) for size, row in sizes.items()}
-        for region, sizes in document.get("regions", {}).items()
-    }
 
 
 def parse_skus(document: Any, location: str) -> dict[str, tuple[str, ...]]:

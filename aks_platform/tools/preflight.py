@@ -3,7 +3,7 @@
 Each failure is one line that says what to do. The checks read the environment and run the
 tools' own version and account commands, so they run without Azure in tests (fakes on PATH).
 
-    python -m aks_platform.preflight deploy dev,prod
+    python -m aks_platform.tools.preflight deploy dev,prod
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR)
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ACTIONS:
         print(
-            f"usage: python -m aks_platform.preflight {{{'|'.join(ACTIONS)}}} <env>[,<env>...]",
+            f"usage: python -m aks_platform.tools.preflight {{{'|'.join(ACTIONS)}}} <env>[,<env>...]",
             file=sys.stderr,
         )
         return 2

@@ -5,7 +5,7 @@ it) but ignores inline skip comments, so accepted findings live in
 security/checkov-baseline/<environment>.toml, each with a one-line reason. The gate fails on a
 finding the baseline does not list, and on a baseline entry that no longer fails (stale).
 
-    python -m aks_platform.security_scan [cdktf.out]   # what `make scan` runs
+    python -m aks_platform.tools.security_scan [cdktf.out]   # what `make scan` runs
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aks_platform.paths import BASELINES
-from aks_platform.synth_output import stack_files_or_exit
+from aks_platform.tools.synth_output import stack_files_or_exit
 
 BASELINE_DIR = BASELINES
 

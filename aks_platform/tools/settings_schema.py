@@ -11,7 +11,7 @@ What the model accepts and plain JSON Schema would not say, adjusted here:
   a default is a value and "none" unsets it (the network profile), "none" is what is allowed.
 - `[system_pool]` merges over the default pool, so none of its keys is required there.
 
-    python -m aks_platform.settings_schema [--check]
+    python -m aks_platform.tools.settings_schema [--check]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ environment was synthesized, or, when ENV named some, only those environments' s
 environments' stacks stay as an earlier synth wrote them, and the run says which: nothing is
 removed silently.
 
-    python -m aks_platform.synth_output install cdktf.out.next cdktf.out [dev,prod]
+    python -m aks_platform.tools.synth_output install cdktf.out.next cdktf.out [dev,prod]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def install(new: Path, out: Path, names: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[0] != "install":
         print(
-            "usage: python -m aks_platform.synth_output install <new> <out> [<env>[,<env>...]]",
+            "usage: python -m aks_platform.tools.synth_output install <new> <out> [<env>[,<env>...]]",
             file=sys.stderr,
         )
         return 2

@@ -1,4 +1,4 @@
-"""Stack names for the Makefile: `python -m aks_platform.targets stacks dev,prod`.
+"""Stack names for the Makefile: `python -m aks_platform.tools.targets stacks dev,prod`.
 
 Prints the stacks of each named environment, cluster stack before workloads stack, so
 `make deploy`, `make diff` and `make destroy` act on exactly the environments given.
@@ -25,7 +25,7 @@ def stacks(names: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 1 or argv[0] != "stacks":
-        print("usage: python -m aks_platform.targets stacks <env>[,<env>...]", file=sys.stderr)
+        print("usage: python -m aks_platform.tools.targets stacks <env>[,<env>...]", file=sys.stderr)
         return 2
     names = [name.strip() for name in ",".join(argv[1:]).split(",") if name.strip()]
     if not names:
