@@ -111,7 +111,7 @@ test-standard-import: install ## Every environment synthesized with the fast and
 
 scan: synth ## checkov on each synthesized stack and on the Kubernetes objects it applies, against security/checkov-baseline/
 	python -m aks_platform.tools.security_scan $(OUT)
-	python -m aks_platform.kubernetes_scan $(OUT)
+	python -m aks_platform.tools.kubernetes_scan $(OUT)
 
 conformance: synth ## AI conformance report per environment on its minor's checklist (conformance/<env>.md, draft YAML), then the 60-day look-ahead
 	python -m aks_platform.tools.conformance $(OUT)

@@ -11,8 +11,9 @@ import pytest
 from conftest import Stack
 from stack_objects import one_of_kind
 
-from aks_platform import kaito_version, manifests
+from aks_platform import manifests
 from aks_platform.azure_facts import load_vm_sizes
+from aks_platform.tools import kaito_version
 
 # api/v1beta1/labels.go reservedSelectorLabelKeys (v0.12.0): KAITO's own node and pod labels.
 RESERVED_SELECTOR_KEYS = {
@@ -134,7 +135,7 @@ def test_rules_start_where_the_data_says() -> None:
 
 
 def test_the_versions_our_workspaces_need(dev_workloads: Stack, prod_workloads: Stack) -> None:
-    """The floors the preflight holds the cluster's KAITO against (aks_platform/kaito_version.py)."""
+    """The floors the preflight holds the cluster's KAITO against (aks_platform/tools/kaito_version.py)."""
     assert kaito_version.required_version(_workspace(prod_workloads), queued=True) == "v0.9.0"
     assert kaito_version.required_version(_workspace(dev_workloads), queued=True) == "v0.8.0"
     assert kaito_version.required_version(_workspace(dev_workloads), queued=False) is None

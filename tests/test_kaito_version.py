@@ -1,5 +1,5 @@
 """The preflight reads the add-on's KAITO version off the cluster and refuses a Workspace it would not
-admit (aks_platform/kaito_version.py), with fake az, kubelogin and kubectl on PATH."""
+admit (aks_platform/tools/kaito_version.py), with fake az, kubelogin and kubectl on PATH."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import environment_settings
 
-from aks_platform import kaito_version
 from aks_platform.naming import Naming
-from aks_platform.tools import preflight
+from aks_platform.tools import kaito_version, preflight
 
 ACCOUNT = json.dumps({"id": "11111111-2222-3333-4444-555555555555", "name": "sub"})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import Stack
 
-from aks_platform.kubernetes_scan import (
+from aks_platform.tools.kubernetes_scan import (
     embedded_pods,
     kubernetes_gate,
     scan,

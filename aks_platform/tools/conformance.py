@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 
 from aks_platform import yaml_text
-from aks_platform.dra_evidence import dra_beside_device_plugin, pool_drivers
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
 from aks_platform.paths import CONFORMANCE_REPORTS
 from aks_platform.tools.checklists import METADATA_FIELDS, Item, load_checklists
@@ -32,6 +31,7 @@ from aks_platform.tools.conformance_pools import (
     kaito_node_provisioning,
     managed_gpu_pools,
 )
+from aks_platform.tools.dra_evidence import dra_beside_device_plugin, pool_drivers
 from aks_platform.tools.scrape_evidence import dcgm_scrape, model_server_scrape
 from aks_platform.tools.synth_output import stack_files_or_exit
 from aks_platform.validation import is_gpu_taint

@@ -11,7 +11,7 @@ Accepted findings live in security/checkov-baseline/<environment>-kubernetes.tom
 reason, in the format of the Terraform baseline (aks_platform/tools/security_scan.py); the gate fails on a
 finding the baseline does not list and on an entry that no longer fails.
 
-    python -m aks_platform.kubernetes_scan [cdktf.out]   # `make scan` runs it after the Terraform scan
+    python -m aks_platform.tools.kubernetes_scan [cdktf.out]   # `make scan` runs it after the Terraform scan
 """
 
 from __future__ import annotations

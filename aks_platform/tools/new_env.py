@@ -51,7 +51,7 @@ def create(
         raise NewEnvironmentError(f"FROM={source}: no such environment; environments: {', '.join(files)}")
     target = environments / f"{name}.toml"
     # Baselines are per stack: <environment>.toml and, where the source has them, -workloads.toml and
-    # -kubernetes.toml (aks_platform/kubernetes_scan.py).
+    # -kubernetes.toml (aks_platform/tools/kubernetes_scan.py).
     copies = {
         baselines / f"{source}{suffix}.toml": baselines / f"{name}{suffix}.toml"
         for suffix in ("", "-workloads", "-kubernetes")

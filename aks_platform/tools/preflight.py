@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from aks_platform import kaito_version
 from aks_platform.environments import (
     ENVIRONMENTS_DIR,
     environment_files,
@@ -29,6 +28,7 @@ from aks_platform.environments import (
 )
 from aks_platform.naming import Naming
 from aks_platform.settings import LocalBackendSettings
+from aks_platform.tools import kaito_version
 
 # 1.7: the workloads stack's `removed` blocks (forgetting resources without destroying them).
 MIN_TERRAFORM = (1, 7)
