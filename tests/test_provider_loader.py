@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -192,8 +193,9 @@ def test_finder_serves_a_trimmed_package(tmp_path: Path, monkeypatch) -> None:
     assert cdktf_cdktf_provider_lazy.Provider
 
 
-def run_node_with_preload(package_root: Path) -> tuple[dict, str]:
-    """What the script saw (modules loaded before and after first use) and Node's stderr."""
+def run_node_with_preload(package_root: Path, opt_out: str | None = None) -> tuple[dict, str]:
+    """What the script saw (modules loaded before and after first use) and Node's stderr, with
+    AKS_FAST_PROVIDER_IMPORT set to `opt_out` (unset: None)."""
     node = shutil.which("node", path=str(NODE_BIN)) or shutil.which("node")
     assert node, "node is not installed"
     script = (
@@ -206,8 +208,20 @@ def run_node_with_preload(package_root: Path) -> tuple[dict, str]:
         capture_output=True,
         text=True,
         check=True,
+        env=node_environment(opt_out),
     )
     return json.loads(result.stdout), result.stderr
+
+
+def node_environment(opt_out: str | None) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("NODE_OPTIONS", provider_loader.DISABLE_VARIABLE)
+    }
+    if opt_out is not None:
+        environment[provider_loader.DISABLE_VARIABLE] = opt_out
+    return environment
 
 
 def make_node_package(root: Path, index: str) -> Path:
@@ -236,3 +250,42 @@ def test_node_preload_leaves_unknown_shapes_alone(tmp_path: Path) -> None:
     report, stderr = run_node_with_preload(make_node_package(tmp_path, index))
     assert report["before"] == ["alpha", "beta"]
     assert "loading every module" in stderr
+
+
+LAZY_INDEX = (
+    '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+    'exports.alpha = require("./alpha");\nexports.beta = require("./beta");\n'
+)
+
+
+@pytest.mark.parametrize("opt_out", ["0", "false", " Off "])
+def test_node_preload_honours_the_opt_out(tmp_path: Path, opt_out: str) -> None:
+    """With AKS_FAST_PROVIDER_IMPORT=0 the preload, when NODE_OPTIONS still carries it, loads
+    every module the standard way, without a warning."""
+    report, stderr = run_node_with_preload(make_node_package(tmp_path, LAZY_INDEX), opt_out)
+    assert report == {"before": ["alpha", "beta"], "value": "alpha", "after": ["alpha", "beta"]}
+    assert "LazyProviderIndex" not in stderr
+
+
+def test_node_preload_runs_when_the_variable_says_on(tmp_path: Path) -> None:
+    report, _ = run_node_with_preload(make_node_package(tmp_path, LAZY_INDEX), "1")
+    assert report["before"] == []
+
+
+def test_python_finder_honours_the_opt_out(tmp_path: Path, monkeypatch) -> None:
+    """The same well-formed package: trimmed by default, the standard import with the opt-out."""
+    make_package(tmp_path, "cdktf_cdktf_provider_optout", PACKAGE_INIT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv(provider_loader.DISABLE_VARIABLE, raising=False)
+    assert FastProviderFinder().find_spec("cdktf_cdktf_provider_optout", None) is not None
+    monkeypatch.setenv(provider_loader.DISABLE_VARIABLE, "0")
+    assert FastProviderFinder().find_spec("cdktf_cdktf_provider_optout", None) is None
+
+
+def test_install_with_the_opt_out_leaves_the_import_system_and_node_options_alone(monkeypatch) -> None:
+    monkeypatch.setenv(provider_loader.DISABLE_VARIABLE, "0")
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=4096")
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if not isinstance(f, FastProviderFinder)])
+    provider_loader.install()
+    assert not any(isinstance(finder, FastProviderFinder) for finder in sys.meta_path)
+    assert os.environ["NODE_OPTIONS"] == "--max-old-space-size=4096"

@@ -42,8 +42,17 @@ function lazyIndex(source) {
   return { source: out.join("\n"), reason: null };
 }
 
+// The opt-out, read as provider_loader.enabled() reads it: NODE_OPTIONS may still carry this
+// preload into a process started with AKS_FAST_PROVIDER_IMPORT=0 (a parent set it), and then
+// every provider loads the standard way here too.
+function enabled() {
+  const value = (process.env.AKS_FAST_PROVIDER_IMPORT ?? "1").trim().toLowerCase();
+  return !["0", "false", "no", "off"].includes(value);
+}
+
 const compile = Module.prototype._compile;
 Module.prototype._compile = function (content, filename) {
+  if (!enabled()) return compile.call(this, content, filename);
   if (INDEX.test(filename)) {
     const { source, reason } = lazyIndex(content);
     if (source !== null) return compile.call(this, source, filename);

@@ -16,7 +16,8 @@ folder and nothing else. If either does not hold, it warns and falls back to the
 import. tests/test_provider_loader.py synthesizes every environment both ways and requires
 byte-identical output.
 
-Turn it off with AKS_FAST_PROVIDER_IMPORT=0.
+Turn it off with AKS_FAST_PROVIDER_IMPORT=0: install() then does nothing, the finder serves no
+package, and the Node preload, if NODE_OPTIONS still names it, leaves every index.js as it is.
 """
 
 from __future__ import annotations
