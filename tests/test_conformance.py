@@ -12,7 +12,7 @@ from conftest import Stack
 from schemas import REFERENCE, reference_available
 
 from aks_platform import yaml_text
-from aks_platform.tools import checklists, conformance
+from aks_platform.tools import checklists, conformance, conformance_rules
 
 UPSTREAM = REFERENCE / "ai-conformance"
 SKIP = (
@@ -132,7 +132,7 @@ def test_changing_a_value_drops_its_item(prod_stack: Stack, prod_workloads: Stac
     assert conformance.evaluate(cluster, prod_workloads)["gpu_sharing"].outcome == conformance.PARTLY
     cluster = copy.deepcopy(prod_stack)
     cluster["resource"]["azurerm_kubernetes_cluster"]["aks"]["kubernetes_version"] = "1.33.5"
-    assert not conformance.dra_support(cluster, prod_workloads).provided
+    assert not conformance_rules.dra_support(cluster, prod_workloads).provided
 
 
 def _gpu_pool(cluster: Stack) -> dict:
@@ -213,7 +213,7 @@ def test_an_overridden_dra_guard_fails_secure_access(prod_stack: Stack, prod_wor
         "chart": "nvidia-dra-driver-gpu",
         "values": ["gpuResourcesEnabledOverride: true\n"],
     }
-    finding = conformance.secure_accelerator_access(prod_stack, workloads)
+    finding = conformance_rules.secure_accelerator_access(prod_stack, workloads)
     assert not finding.provided
     assert "guard overridden" in " ".join(finding.missing)
 
@@ -311,8 +311,8 @@ def test_a_monitor_that_misses_the_model_server_drops_its_item(
     (monitor,) = [item for item in values["objects"] if item["kind"] == "ServiceMonitor"]
     monitor["spec"]["endpoints"][0]["port"] = "http"  # a port the metrics Service does not have
     release["values"] = [yaml.safe_dump(values)]
-    assert not conformance.ai_service_metrics(prod_stack, workloads).provided
+    assert not conformance_rules.ai_service_metrics(prod_stack, workloads).provided
     workloads = copy.deepcopy(prod_workloads)
     settings = workloads["resource"]["kubernetes_manifest"]["ama_metrics_settings"]["manifest"]
     settings["data"]["cluster-metrics"] = settings["data"]["cluster-metrics"].replace("= true", "= false")
-    assert not conformance.accelerator_metrics(prod_stack, workloads).provided
+    assert not conformance_rules.accelerator_metrics(prod_stack, workloads).provided

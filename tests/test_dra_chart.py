@@ -20,7 +20,7 @@ from schemas import REFERENCE_SKIP, chart_values, reference_available
 
 from aks_platform import yaml_text
 from aks_platform.settings import DraSettings, NodePoolSettings, WorkloadsSettings
-from aks_platform.tools import conformance
+from aks_platform.tools import conformance_rules
 
 VALIDATION = "deployments/helm/nvidia-dra-driver-gpu/templates/validation.yaml (v25.12.0)"
 # resource.k8s.io versions the cluster serves at the Kubernetes floor (1.34: v1 GA, beta off by default).
@@ -173,7 +173,7 @@ def test_the_kubelet_plugin_runs_on_the_dra_pool_only(dra_stacks: tuple[Stack, S
 
 def test_the_override_is_only_where_no_device_plugin_runs(dra_stacks: tuple[Stack, Stack]) -> None:
     cluster, workloads = dra_stacks
-    assert conformance.secure_accelerator_access(cluster, workloads).provided
+    assert conformance_rules.secure_accelerator_access(cluster, workloads).provided
     # The same values aimed at gpunp, where AKS installs the driver and runs the device plugin:
     beside = copy.deepcopy(workloads)
     release = _release(beside)
@@ -183,7 +183,7 @@ def test_the_override_is_only_where_no_device_plugin_runs(dra_stacks: tuple[Stac
     ]
     terms["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] = ["gpunp"]
     release["values"] = [yaml.safe_dump(ours)]
-    finding = conformance.secure_accelerator_access(cluster, beside)
+    finding = conformance_rules.secure_accelerator_access(cluster, beside)
     assert not finding.provided
     assert "guard overridden" in " ".join(finding.missing)
 

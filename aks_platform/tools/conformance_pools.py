@@ -2,8 +2,8 @@
 
 A user pool is an `azurerm_kubernetes_cluster_node_pool` or, when it sets gpuProfile.nvidia, an
 `azapi_resource` of type managedClusters/agentPools whose body holds the pool (constructs/agent_pool.py).
-The conformance rules (aks_platform/tools/conformance.py) read GPU pools through `gpu_pools`, so each rule
-names the resource that really provides what it claims.
+The conformance rules (aks_platform/tools/conformance_rules.py) read GPU pools through `gpu_pools`,
+so each rule names the resource that really provides what it claims.
 """
 
 from __future__ import annotations

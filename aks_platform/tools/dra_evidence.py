@@ -1,9 +1,10 @@
 """Whether the NVIDIA DRA driver may run beside AKS's device plugin, from its helm_release values.
 
-For the conformance item secure_accelerator_access (aks_platform/tools/conformance.py). The chart's guard
-(gpuResourcesEnabledOverride) is meant to be overridden only where no device plugin runs: a pool
-whose driver the user installs (gpu_driver = "None"). So the override is a problem when the kubelet
-plugin is not confined by a required node affinity on kubernetes.azure.com/agentpool to such pools.
+For the conformance item secure_accelerator_access (aks_platform/tools/conformance_rules.py). The
+chart's guard (gpuResourcesEnabledOverride) is meant to be overridden only where no device plugin
+runs: a pool whose driver the user installs (gpu_driver = "None"). So the override is a problem when
+the kubelet plugin is not confined by a required node affinity on kubernetes.azure.com/agentpool
+to such pools.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Whether managed Prometheus scrapes the model server and the GPU exporter, from the workloads JSON.
 
-For the conformance items ai_service_metrics and accelerator_metrics (aks_platform/tools/conformance.py):
+For the conformance items ai_service_metrics and accelerator_metrics
+(aks_platform/tools/conformance_rules.py):
 the metrics add-on and workspace exist in the cluster stack, but nothing is scraped beyond the
 add-on's defaults unless
 - a ServiceMonitor or PodMonitor of azmonitoring.coreos.com/v1 selects the inference pods (through a
