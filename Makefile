@@ -153,7 +153,7 @@ diff: install ## Needs ENV: preflight, synth, then the Terraform plan of both st
 	python -m aks_platform.tools.preflight diff $(ENV)
 	$(MAKE) --no-print-directory synth
 	for stack in $$(python -m aks_platform.tools.targets stacks $(ENV)); do \
-	  python -m aks_platform.tools.plan_check plan $$stack; \
+	  python -m aks_platform.tools.plan_check diff $$stack; \
 	done
 
 check-plan: install ## Needs PLAN=<terraform show -json output>: refuse deleting or replacing a protected resource

@@ -1,7 +1,9 @@
 """The plan check: refuse a Terraform plan that deletes or replaces a protected resource.
 
     python -m aks_platform.tools.plan_check check <plan.json>...     make check-plan PLAN=<file>
-    python -m aks_platform.tools.plan_check plan <stack>...          make diff / make deploy, per stack
+    python -m aks_platform.tools.plan_check plan <stack>...          make deploy, per stack
+    python -m aks_platform.tools.plan_check diff <stack>...          make diff: plan, but a stack whose
+                                                               remote state is not there yet is skipped
 
 `check` reads `terraform show -json <planfile>` output, Terraform's documented JSON plan format
 ("JSON Output Format", format_version 1.x): for each entry of `resource_changes`, `change.actions`
@@ -31,6 +33,7 @@ from typing import Any
 
 from aks_platform.immutable_fields import AGENT_POOLS, load_immutable_fields
 from aks_platform.paths import DATA, ROOT
+from aks_platform.tools.stack_state import not_yet_plannable
 
 PROTECTED_FILE = DATA / "protected-resources.toml"
 ALLOW_REPLACE = "ALLOW_REPLACE"
@@ -223,9 +226,10 @@ def plan_stack(stack: str, stacks: Path = STACKS) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in ("check", "plan"):
+    if len(argv) < 2 or argv[0] not in ("check", "plan", "diff"):
         print(
-            "usage: python -m aks_platform.tools.plan_check {check <plan.json>...|plan <stack>...}",
+            "usage: python -m aks_platform.tools.plan_check "
+            "{check <plan.json>...|plan <stack>...|diff <stack>...}",
             file=sys.stderr,
         )
         return 2
@@ -233,12 +237,18 @@ def main(argv: list[str]) -> int:
         return check_files([Path(name) for name in argv[1:]])
     files = []
     for stack in argv[1:]:
+        # make diff on a new environment: the workloads stack's plan needs the cluster's state.
+        folder = STACKS / stack
+        reason = not_yet_plannable(folder) if argv[0] == "diff" and folder.is_dir() else None
+        if reason is not None:
+            print(f"diff: {reason}")
+            continue
         try:
             files.append(plan_stack(stack))
         except (FileNotFoundError, subprocess.CalledProcessError) as error:
             print(f"check-plan: {stack}: {error}", file=sys.stderr)
             return 2
-    return check_files(files)
+    return check_files(files) if files else 0
 
 
 if __name__ == "__main__":
