@@ -89,6 +89,8 @@ class ObjectsApplier:
 
     cluster_name: str
     auth: Auth
+    #: What every release and CRD wait comes after (the cluster's role assignments taking effect).
+    after: tuple[ITerraformDependable, ...] = ()
 
     def props(
         self,
@@ -118,7 +120,7 @@ class ObjectsApplier:
             crd_wait=wait,
             adopt_existing=adopt_existing,
             timeout=timeout,
-            depends_on=tuple(depends_on),
+            depends_on=(*self.after, *depends_on),
         )
 
     def apply(

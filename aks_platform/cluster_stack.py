@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from aks_platform.addresses import PinnedStack
 from aks_platform.azure_facts import container_insights_streams, load_container_insights
+from aks_platform.cluster_roles import assign_cluster_roles
 from aks_platform.construct_props import aks_cluster_props, node_pool_props
 from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
 from aks_platform.immutable_fields import immutable_paths
@@ -117,6 +118,12 @@ class ClusterStack(PinnedStack):
         if insights is not None:
             insights.collect_from(self.cluster.id)
 
+        # Reader on the disk encryption set and the deployer's role (aks_platform/cluster_roles.py);
+        # the pools, the next operations, wait for the cluster identity's role.
+        self.access = assign_cluster_roles(self, self.cluster, settings, client)
+        if self.access is not None and self.access.disk_encryption_set_reader is not None:
+            self.cluster.then_operate(self.access.disk_encryption_set_reader)
+
         # AKS answers a second concurrent operation on one cluster with 409 OperationNotAllowed, so
         # every operation on the cluster waits for the one before it: the cluster construct keeps the
         # chain. Pools azurerm makes come first, then the Gateway API update, then the pools made by
@@ -196,6 +203,13 @@ class ClusterStack(PinnedStack):
             )
         self._outputs()
         self.pin_check()
+
+    @property
+    def access_ready(self) -> str | None:
+        """The id of the wait after the role assignments (a cross-stack output), if there are any."""
+        if self.access is None or self.access.propagated is None:
+            return None
+        return self.access.propagated.id
 
     def _protect(self, settings: EnvironmentSettings, insights: ContainerInsights | None) -> None:
         """The cluster and the workspaces that hold its data (aks_platform/protection.py)."""

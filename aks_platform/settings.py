@@ -217,6 +217,12 @@ class EntraIdRbacSettings(Settings):
     "Object ids (GUIDs) of the Entra ID groups that get cluster admin."
     tenant_id: Guid | None = None
     "A GUID; unset means the tenant of the deploying identity."
+    deployer_object_id: Guid | None = None
+    (
+        "Object id of the identity that deploys the workloads stack (a CI service principal, say): the "
+        "cluster stack gives it Azure Kubernetes Service RBAC Cluster Admin on the cluster. Unset: the "
+        "identity running Terraform (docs/deploy-lifecycle.md)."
+    )
 
 
 class NetworkSettings(Settings):

@@ -25,7 +25,9 @@ def build_stacks(app: App, environments: dict[str, EnvironmentSettings]) -> dict
         naming = Naming(name, settings.prefix, settings.location)
         cluster = ClusterStack(app, naming, settings)
         workloads = (
-            WorkloadsStack(app, naming, settings, cluster.cluster) if settings.workloads.enabled else None
+            WorkloadsStack(app, naming, settings, cluster.cluster, access_ready=cluster.access_ready)
+            if settings.workloads.enabled
+            else None
         )
         built[name] = EnvironmentStacks(cluster=cluster, workloads=workloads)
     return built

@@ -7,7 +7,7 @@ stacks on deploy and this stack is planned only once the cluster exists.
 
 from __future__ import annotations
 
-from cdktf import Fn, ITerraformDependable
+from cdktf import DataResource, Fn, ITerraformDependable
 from cdktf_cdktf_provider_helm.provider import (
     HelmProvider,
     HelmProviderKubernetes,
@@ -54,7 +54,12 @@ class WorkloadsStack(PinnedStack):
     """KAITO workspace, inference routing, Kueue and (on GPU pools) the NVIDIA DRA driver."""
 
     def __init__(
-        self, scope: Construct, naming: Naming, settings: EnvironmentSettings, cluster: AksCluster
+        self,
+        scope: Construct,
+        naming: Naming,
+        settings: EnvironmentSettings,
+        cluster: AksCluster,
+        access_ready: str | None = None,
     ) -> None:
         super().__init__(scope, naming.workloads_stack, "workloads")
         configure_backend(self, settings.backend, naming, naming.workloads_stack)
@@ -64,9 +69,17 @@ class WorkloadsStack(PinnedStack):
         workloads = settings.workloads
         # Custom resources go through charts/cluster-objects after a wait for their CRDs
         # (aks_platform/cluster_objects.py): none needs its CRD when Terraform plans.
+        # The cluster stack's role assignments and their propagation wait (aks_platform/cluster_roles.py):
+        # cdktf applies this stack only after that one, wait included; the CRD waits, the first
+        # calls to the Kubernetes API, name it as well.
+        after = []
+        if access_ready is not None:
+            ready = DataResource(self, "cluster_access", input={"role_assignments_propagated": access_ready})
+            after.append(ready)
         self.objects = ObjectsApplier(
             cluster_name=naming.cluster,
             auth="entra" if settings.cluster.local_account_disabled else "local",
+            after=tuple(after),
         )
         kaito = self._kaito(naming, settings)
         self._scrape_config(settings, kaito)

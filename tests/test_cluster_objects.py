@@ -83,6 +83,8 @@ def test_prod_waits_as_the_entra_identity_and_dev_with_the_cluster_user(
 ) -> None:
     for stack, auth in ((dev_workloads, "local"), (prod_workloads, "entra")):
         for body in resources(stack, "terraform_data").values():
+            if "provisioner" not in body:
+                continue  # terraform_data.cluster_access holds the cluster stack's wait only
             command = body["provisioner"][0]["local-exec"]["command"]
             if "crd_wait" in command:
                 assert f"--auth {auth}" in command

@@ -34,6 +34,7 @@ from constructs.node_pool import NodePoolProps
 from constructs.nvidia_dra import NvidiaDra, NvidiaDraProps
 from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
 from constructs.resource_providers import ResourceProviders, ResourceProvidersProps
+from constructs.role_assignments import ClusterRoleAssignments, ClusterRoleAssignmentsProps
 from constructs.scrape_config import ScrapeConfig, ScrapeConfigProps
 from constructs.user_node_pool import UserNodePool, UserNodePoolProps
 
@@ -237,6 +238,16 @@ BUILDERS: dict[str, Callable[[Construct, str], Any]] = {
         ),
     ),
     "ClusterObjects": lambda scope, id: ClusterObjects(scope, id, objects_props(f"objects-{id}")),
+    "ClusterRoleAssignments": lambda scope, id: ClusterRoleAssignments(
+        scope,
+        id,
+        ClusterRoleAssignmentsProps(
+            cluster_id=CLUSTER_ID,
+            cluster_principal_id="11111111-0000-0000-0000-000000000000",
+            disk_encryption_set_id="/subscriptions/0/resourceGroups/k/providers/Microsoft.Compute/diskEncryptionSets/d",
+            deployer_principal_id="22222222-0000-0000-0000-000000000000",
+        ),
+    ),
     "InferenceRouting": lambda scope, id: InferenceRouting(
         scope, id, InferenceRoutingProps(objects=objects_props(f"routing-{id}"), namespaces=(f"gw-{id}",))
     ),
@@ -344,6 +355,8 @@ EXPECTED = {
         "azurerm_monitor_data_collection_rule_association": 1,
     },
     "ClusterObjects": {"helm_release": 1, "terraform_data": 1},
+    # Reader on the disk encryption set, the deployer's role, one wait after both.
+    "ClusterRoleAssignments": {"azurerm_role_assignment": 2, "time_sleep": 1},
     "GangScheduling": {"helm_release": 2, "kubernetes_namespace_v1": 1, "terraform_data": 1},
     "InferenceRouting": {"helm_release": 1, "kubernetes_namespace_v1": 1, "terraform_data": 1},
     "KaitoNodesGone": {"terraform_data": 1},

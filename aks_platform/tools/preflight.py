@@ -29,6 +29,7 @@ from aks_platform.environments import (
 from aks_platform.naming import Naming
 from aks_platform.settings import LocalBackendSettings
 from aks_platform.tools import kaito_version
+from aks_platform.tools.preflight_identity import identity_problems
 
 # 1.7: the workloads stack's `removed` blocks (forgetting resources without destroying them).
 MIN_TERRAFORM = (1, 7)
@@ -187,6 +188,9 @@ def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR)
     if action == "destroy":
         for path in paths:
             problems.extend(check_protection(path))
+    if not problems:
+        # With az signed in and real values: may this identity do it (tools/preflight_identity.py)?
+        problems.extend(identity_problems(action, names, directory))
     return problems
 
 
