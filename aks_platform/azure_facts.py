@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,14 @@ class VmSize:
     cache_gib: int
     temp_gib: int
     gpus: int
-    # GPU instances per GPU for each AKS MIG profile (gpu_instance) the size supports.
+    # GPU instances per GPU for each AKS MIG profile (gpu_instance) the size supports, and the
+    # NVIDIA profile name of each (such as 1g.10gb).
     mig_instances: dict[str, int]
     source: str
+    family: str = ""
+    burstable: bool = False
+    gpu_model: str = ""
+    mig_profiles: dict[str, str] = field(default_factory=dict)
 
     @property
     def ephemeral_os_disk_max_gib(self) -> int:
@@ -48,7 +53,9 @@ def load_regions() -> dict[str, bool]:
 
 @functools.cache
 def load_vm_sizes() -> dict[str, VmSize]:
+    """The catalogue of data/vm-sizes.toml: each size with its family's facts and page."""
     document: dict[str, Any] = tomllib.loads(VM_SIZES_TABLE.read_text(encoding="utf-8"))
+    families: dict[str, Any] = document["families"]
     return {
         name: VmSize(
             name=name,
@@ -58,10 +65,23 @@ def load_vm_sizes() -> dict[str, VmSize]:
             cache_gib=int(row.get("cache_gib", 0)),
             temp_gib=int(row.get("temp_gib", 0)),
             gpus=int(row.get("gpus", 0)),
-            source=row["source"],
+            source=families[row["family"]]["page"],
+            family=row["family"],
+            burstable=bool(families[row["family"]].get("burstable", False)),
+            gpu_model=str(row.get("gpu", "")),
+            mig_profiles={profile: str(nvidia) for profile, nvidia in row.get("mig_profiles", {}).items()},
         )
         for name, row in document["sizes"].items()
     }
+
+
+def unknown_size_advice(name: str) -> str:
+    """What to do about a size the catalogue does not have."""
+    return (
+        f"{name} is not in data/vm-sizes.toml (the catalogue the quota, GPU and size rules read): add it "
+        "to data/vm-sizes.toml with its family, vcpus, memory_gib, temp_gib, cache_gib and gpus from its "
+        "Azure VM size page, or use a listed size"
+    )
 
 
 @functools.cache

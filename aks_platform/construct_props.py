@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
 
+from aks_platform.metrics_allowlist import allowlist_value
 from aks_platform.naming import Naming
 from aks_platform.settings import ClusterSettings, EnvironmentSettings, NodePoolSettings
 from aks_platform.settings_production import ScheduledWindowSettings
@@ -134,7 +135,9 @@ def aks_cluster_props(
             else None
         ),
         metrics=(
-            MetricsProps(prometheus.labels_allowed, prometheus.annotations_allowed)
+            MetricsProps(
+                allowlist_value(prometheus.labels_allowed), allowlist_value(prometheus.annotations_allowed)
+            )
             if prometheus.enabled
             else None
         ),

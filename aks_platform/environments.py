@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from aks_platform.collisions import collision_problems
 from aks_platform.paths import ENVIRONMENTS, ROOT
 from aks_platform.settings import (
     AzurermBackendSettings,
@@ -95,6 +96,9 @@ def load_environments(
         problems.extend(file_problems)
         if settings is not None:
             loaded[name] = settings
+    if not problems:
+        shown = {name: (_relative(files[name]), settings) for name, settings in loaded.items()}
+        problems = [FileProblem(file, problem) for file, problem in collision_problems(shown)]
     if problems:
         raise SettingsError(problems)
     return loaded
@@ -110,13 +114,60 @@ def load_environment(path: Path) -> tuple[EnvironmentSettings | None, list[FileP
         )
         return None, [FileProblem(shown, problem)]
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_text(path))
+    except UnreadableFileError as error:
+        return None, [FileProblem(shown, Problem("", NO_VALUE, str(error)))]
     except tomllib.TOMLDecodeError as error:
-        return None, [FileProblem(shown, Problem("", NO_VALUE, f"not valid TOML: {error}"))]
-    except (OSError, UnicodeDecodeError) as error:
+        return None, [FileProblem(shown, Problem("", NO_VALUE, toml_message(error)))]
+    except OSError as error:
         return None, [FileProblem(shown, Problem("", NO_VALUE, f"cannot read: {error}"))]
     settings, problems = check_document(name, document)
     return settings, [FileProblem(shown, problem) for problem in problems]
+
+
+class UnreadableFileError(Exception):
+    """A file that is not UTF-8 text TOML can read; str() says where and what to do."""
+
+
+BOM = "\ufeff"
+
+
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (TOML 1.0 requires it) without a byte order mark (tomllib reads a
+    BOM as a stray character and says "Invalid statement")."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise UnreadableFileError(
+            f"line {line}, column {column}: byte 0x{data[error.start]:02x} is not UTF-8 (TOML files are "
+            "UTF-8): save the file as UTF-8"
+        ) from None
+    if text.startswith(BOM):
+        raise UnreadableFileError(
+            "the file starts with a UTF-8 byte order mark (BOM), which TOML does not allow: save it as UTF-8 "
+            "without BOM"
+        )
+    return text
+
+
+# tomllib's words for a key or table written twice, and ours.
+DUPLICATE_KEY = re.compile(
+    r"^(Cannot overwrite a value|Cannot declare .* twice|Cannot mutate immutable namespace)"
+)
+
+
+def toml_message(error: tomllib.TOMLDecodeError) -> str:
+    where = re.search(r"\(at (line \d+, column \d+)\)", str(error))
+    at = f" ({where[1]})" if where else ""
+    if DUPLICATE_KEY.match(str(error)):
+        return (
+            f"not valid TOML{at}: a key or table is written twice; TOML sets each key once per table "
+            "(and each [table] once): keep one, or for a list of tables write [[name]]"
+        )
+    return f"not valid TOML: {error}"
 
 
 def check_document(name: str, document: dict[str, Any]) -> tuple[EnvironmentSettings | None, list[Problem]]:
@@ -160,6 +211,16 @@ def _problems_from(error: ValidationError) -> list[Problem]:
             value = NO_VALUE
         elif kind in ("model_type", "dataclass_type") and isinstance(value, list):
             message = f"write [{key}] once, as a table; an array of tables is not allowed here"
+        elif kind in ("model_type", "dataclass_type", "model_attributes_type"):
+            header = (
+                f"[[{_table_name(location)}]]"
+                if location and isinstance(location[-1], int)
+                else (f"[{_table_name(location)}]")
+            )
+            message = f"write a table: {header} with its keys below it"
+        elif kind in ("tuple_type", "list_type") and _holds_tables(location):
+            name = _table_name(location)
+            message = f"write each entry as its own [[{name}]] table (an array of tables), not [{name}]"
         elif kind in ("tuple_type", "list_type"):
             message = 'write a TOML array, such as ["first", "second"]'
         elif kind == "dict_type":
@@ -170,6 +231,25 @@ def _problems_from(error: ValidationError) -> list[Problem]:
             message = detail["msg"]
         problems.append(Problem(key, value, message))
     return problems
+
+
+def _table_name(location: list[Any]) -> str:
+    """The TOML header of a key path (without list indexes): user_pools[0].upgrade -> user_pools.upgrade."""
+    return ".".join(str(part) for part in location if not isinstance(part, int))
+
+
+def _holds_tables(location: list[Any]) -> bool:
+    """Whether the field at a key path is a list of settings tables (such as user_pools)."""
+    model: Any = EnvironmentSettings
+    field = None
+    for part in location:
+        if isinstance(part, int) or part in BACKENDS:
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return False
+        model = nested_model(field.annotation)
+    return field is not None and model is not None and "tuple" in str(field.annotation)
 
 
 def _key_path(location: list[Any]) -> str:

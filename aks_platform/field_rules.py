@@ -15,15 +15,32 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
-from aks_platform.azure_facts import load_regions, load_vm_sizes
+from aks_platform.azure_facts import load_regions, load_vm_sizes, unknown_size_advice
+from aks_platform.azure_name_rules import (  # noqa: F401 (the settings types on Azure names)
+    BlobName,
+    ContainerName,
+    ResourceGroupName,
+    StorageAccountName,
+    Tags,
+)
+from aks_platform.kubernetes_names import (  # noqa: F401 (the settings types on Kubernetes names)
+    TAINT,
+    GatewayClassName,
+    LabelKey,
+    LabelValue,
+    Namespace,
+    Taint,
+    Taints,
+    WorkspaceName,
+)
 from aks_platform.versions import load_table
 
 RULE_ERROR = "settings_rule"
 
 
 def _refuse(message: str) -> PydanticCustomError:
-    # Braces would be read as placeholders of the error template.
-    return PydanticCustomError(RULE_ERROR, message.replace("{", "(").replace("}", ")"))
+    # The message goes in as context: braces in it are not read as placeholders of the template.
+    return PydanticCustomError(RULE_ERROR, "{message}", {"message": message})
 
 
 def matching(pattern: str, message: str) -> AfterValidator:
@@ -120,15 +137,35 @@ PoolName = Annotated[
     StrictStr,
     matching(r"^[a-z][a-z0-9]{0,11}$", "use 1-12 lowercase letters and digits, starting with a letter"),
 ]
+
+
+def _catalogued_size(value: str) -> str:
+    if value not in load_vm_sizes():
+        raise _refuse(unknown_size_advice(value))
+    return value
+
+
 VmSize = Annotated[
-    StrictStr, matching(r"^Standard_[A-Za-z0-9_]+$", "use an Azure VM size such as Standard_D4ds_v5")
+    StrictStr,
+    matching(r"^Standard_[A-Za-z0-9_]+$", "use an Azure VM size such as Standard_D4ds_v5"),
+    AfterValidator(_catalogued_size),
 ]
 Zones = Annotated[
     tuple[StrictStr, ...], distinct_from(ZONES, f"zones are distinct values from {list(ZONES)}")
 ]
 MaxPods = Annotated[StrictInt, within(*MAX_PODS, f"use {MAX_PODS[0]}-{MAX_PODS[1]} pods per node")]
 OsDiskSize = Annotated[StrictInt, within(*OS_DISK_GB, f"use {OS_DISK_GB[0]}-{OS_DISK_GB[1]} GB")]
-Minutes = Annotated[StrictInt, within(0, None, "use 0 or more")]
+# Upgrade settings: azurerm validates node_soak_duration_in_minutes with IntBetween(0, 30)
+# (internal/services/containers/kubernetes_nodepool.go:693 at v4.55.0). drain_timeout_in_minutes has
+# no azurerm validation; AKS takes 1-1440 minutes (upgrade-aks-node-pools-rolling.md), and 0 is what
+# main.tf sends: azurerm passes it on and AKS keeps its default of 30.
+DRAIN_TIMEOUT_MAX = 1440
+SOAK_MAX = 30
+DrainTimeout = Annotated[
+    StrictInt,
+    within(0, DRAIN_TIMEOUT_MAX, f"use 1-{DRAIN_TIMEOUT_MAX} minutes, or 0 for AKS's default of 30"),
+]
+SoakDuration = Annotated[StrictInt, within(0, SOAK_MAX, f"use 0-{SOAK_MAX} minutes (azurerm refuses more)")]
 MaxSurge = Annotated[
     StrictStr,
     matching(r"^([1-9][0-9]*%?|100%)$", "use a node count such as 1 or a percentage such as 10%"),
@@ -162,42 +199,13 @@ def _authorized_range(value: str) -> str:
 
 
 AuthorizedRange = Annotated[StrictStr, AfterValidator(_authorized_range)]
-
-# Azure Resource Manager tags: key 1-512 characters without these, value at most 256.
-TAG_KEY_MAX = 512
-TAG_VALUE_MAX = 256
-TAG_KEY_FORBIDDEN = "<>%&\\?/"
-
-
-def _tag_key(key: str) -> str:
-    if not key or len(key) > TAG_KEY_MAX:
-        raise _refuse(f"a tag key has 1-{TAG_KEY_MAX} characters")
-    bad = sorted({char for char in key if char in TAG_KEY_FORBIDDEN})
-    if bad:
-        raise _refuse(
-            f"a tag key may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})"
-        )
-    return key
-
-
-TagKey = Annotated[StrictStr, AfterValidator(_tag_key)]
-TagValue = Annotated[
-    StrictStr, within_length(TAG_VALUE_MAX, f"tag values have at most {TAG_VALUE_MAX} characters")
+# AKS accepts at most 200 authorized IP ranges (api-server-authorized-ip-ranges.md, limitations).
+MAX_AUTHORIZED_RANGES = 200
+AuthorizedRanges = Annotated[
+    tuple[AuthorizedRange, ...],
+    at_most(MAX_AUTHORIZED_RANGES, "authorized IP ranges (AKS's limit); merge ranges into wider CIDRs"),
 ]
 
-# Kubernetes taints as AKS takes them: key[=value]:Effect.
-TAINT = re.compile(r"^(?P<key>[A-Za-z0-9./_-]+)(=(?P<value>[A-Za-z0-9._-]*))?:(?P<effect>\w+)$")
-TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-
-
-def _taint(value: str) -> str:
-    found = TAINT.match(value)
-    if found is None or found["effect"] not in TAINT_EFFECTS:
-        raise _refuse(f"use key=value:effect with effect one of {', '.join(TAINT_EFFECTS)}")
-    return value
-
-
-Taint = Annotated[StrictStr, AfterValidator(_taint)]
 
 # The AI conformance program starts at Kubernetes 1.34 (the CNCF checklists exist for 1.34 on).
 MIN_KUBERNETES = (1, 34)
@@ -230,23 +238,29 @@ def _istio_revision(value: str) -> str:
     return value
 
 
+# A canary upgrade of the Istio add-on goes to a revision one or two minors newer
+# (istio-upgrade.md: "you can upgrade to n+1 or n+2"); a pair further apart cannot be one.
+MAX_CANARY_GAP = 2
+
+
+def _canary_pair(values: tuple[str, ...]) -> tuple[str, ...]:
+    minors = sorted(int(found["minor"]) for value in values if (found := ISTIO_REVISION.match(value)))
+    if len(minors) == 2 and minors[1] - minors[0] > MAX_CANARY_GAP:
+        raise _refuse(
+            f"a canary upgrade goes at most {MAX_CANARY_GAP} revisions ahead (AKS allows n+1 or n+2), and "
+            f"asm-1-{minors[0]} to asm-1-{minors[1]} is {minors[1] - minors[0]}: upgrade in steps"
+        )
+    return values
+
+
 IstioRevisions = Annotated[
     tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...],
     at_most(MAX_ISTIO_REVISIONS, "revisions (two only during a canary upgrade)"),
     without_duplicates("revisions"),
+    AfterValidator(_canary_pair),
 ]
 
 
-def dns_label(limit: int) -> AfterValidator:
-    return matching(
-        rf"^(?=.{{1,{limit}}}$)[a-z]([-a-z0-9]*[a-z0-9])?$",
-        f"use 1-{limit} lowercase letters, digits and '-', starting with a letter",
-    )
-
-
-Namespace = Annotated[StrictStr, dns_label(63)]
-# A KAITO workspace's name also names its Services and route ("<name>-canary", "<name>-route").
-WorkspaceName = Annotated[StrictStr, dns_label(56)]
 WorkspaceCount = Annotated[StrictInt, within(1, 16, "use 1-16 nodes")]
 Weight = Annotated[StrictInt, within(0, 1000, "use 0-1000")]
 HeaderName = Annotated[
@@ -255,6 +269,14 @@ HeaderName = Annotated[
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 Quantity = Annotated[StrictStr, matching(QUANTITY.pattern, "use a Kubernetes quantity such as 4 or 16Gi")]
 HostPath = Annotated[StrictStr, matching(r"^/", "use an absolute host path")]
+ContainerImage = Annotated[
+    StrictStr,
+    matching(
+        r"^\S+$",
+        "use a container image reference without spaces, such as "
+        "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8",
+    ),
+]
 # time_sleep parses durations with Go's time.ParseDuration: numbers with units, such as 60s or 1m30s.
 GoDuration = Annotated[
     StrictStr,
@@ -267,41 +289,6 @@ GoDuration = Annotated[
 
 FeatureNames = Annotated[tuple[StrictStr, ...], without_duplicates("features")]
 
-# Node labels AKS accepts: Kubernetes label syntax, outside the prefixes nobody may set on AKS
-# nodes: AKS reserves kubernetes.azure.com/, and the kubelet (NodeRestriction) may not set labels
-# under kubernetes.io/ or k8s.io/ except the two allowed below.
-RESERVED_LABEL_DOMAINS = ("kubernetes.azure.com", "kubernetes.io", "k8s.io")
-ALLOWED_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
-LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-def _label_key(label: str) -> str:
-    prefix, _, name = label.rpartition("/")
-    if not LABEL_NAME.match(name) or (prefix and (len(prefix) > 253 or not LABEL_PREFIX.match(prefix))):
-        raise _refuse(
-            "a label key is an optional DNS-subdomain prefix and '/', then 1-63 letters, digits, '-', '_' "
-            "or '.', starting and ending with a letter or digit"
-        )
-    if prefix and prefix not in ALLOWED_LABEL_DOMAINS:
-        for domain in RESERVED_LABEL_DOMAINS:
-            if prefix == domain or prefix.endswith("." + domain):
-                raise _refuse(
-                    f"the prefix {domain}/ is reserved for AKS and Kubernetes; use a prefix of your own"
-                )
-    return label
-
-
-LabelKey = Annotated[StrictStr, AfterValidator(_label_key)]
-LabelValue = Annotated[
-    StrictStr,
-    matching(
-        r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
-        "a label value has at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter "
-        "or digit",
-    ),
-]
-
 
 def _kaito_instance_type(value: str) -> str:
     if not re.match(r"^Standard_[ND][A-Za-z0-9_]+$", value):
@@ -310,38 +297,13 @@ def _kaito_instance_type(value: str) -> str:
         )
     if value not in load_vm_sizes():
         raise _refuse(
-            "the workspace's Kueue quota and GPU request come from the size: add it to data/vm-sizes.toml"
+            f"the workspace's Kueue quota and GPU request come from the size; {unknown_size_advice(value)}"
         )
     return value
 
 
 KaitoInstanceType = Annotated[StrictStr, AfterValidator(_kaito_instance_type)]
 
-
-# Azure Storage names (ARM naming rules for Microsoft.Storage). A value marked "<replace before
-# deploying: ...>" passes here so that a committed file can hold a placeholder, which the preflight
-# of make deploy and make diff refuses.
-def _or_placeholder(pattern: str, message: str) -> AfterValidator:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.match(value) and "replace before deploying" not in value.lower():
-            raise _refuse(message)
-        return value
-
-    return AfterValidator(check)
-
-
-StorageAccountName = Annotated[
-    StrictStr, _or_placeholder(r"^[a-z0-9]{3,24}$", "use 3-24 lowercase letters and digits")
-]
-ContainerName = Annotated[
-    StrictStr,
-    _or_placeholder(
-        r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$",
-        "use 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
-    ),
-]
 
 # --- The inference endpoint (TLS from Key Vault, Entra ID tokens) --------------------------------
 # Key Vault names: 3-24 letters, digits and '-', starting with a letter, ending with a letter or

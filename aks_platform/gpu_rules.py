@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from aks_platform.azure_facts import ZONES_TABLE, load_zones
 from aks_platform.paths import DATA
+from aks_platform.rules_pools import has_gpus
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 from aks_platform.validation_types import Problem
 from aks_platform.versions import ApiVersion, VersionTable, load_table
@@ -29,8 +30,6 @@ from aks_platform.versions import ApiVersion, VersionTable, load_table
 AZAPI_SCHEMAS = DATA / "azapi-schemas"
 AGENT_POOL_SCHEMA_PREFIX = "agentPools-"
 MANAGED_GPU_DOC = "AKS docs, aks-managed-gpu-nodes.md, Limitations"
-# N-series sizes (NC, ND, NV, ...) carry GPUs (the same rule as validation.GPU_VM_SIZE).
-GPU_SIZE_PREFIX = "Standard_N"
 
 
 def nvidia_properties(pool: NodePoolSettings) -> list[str]:
@@ -109,7 +108,7 @@ def _zones(key: str, pool: NodePoolSettings, location: str) -> Iterator[Problem]
     recorded = load_zones().get(location, {}).get(pool.vm_size)
     table = ZONES_TABLE.name
     if recorded is None:
-        if pool.vm_size.startswith(GPU_SIZE_PREFIX):
+        if has_gpus(pool.vm_size):
             yield Problem(
                 f"{key}.zones",
                 list(pool.zones),

@@ -59,6 +59,14 @@ class Naming:
     def log_analytics_workspace(self) -> str:
         return f"log-{self.prefix}-{self.location}"
 
+    def state_blob(self, key: str | None, stack: str) -> str:
+        """The blob of a stack's state in an azurerm backend: `key` (unset: `<cluster stack>.tfstate`)
+        names the cluster stack's; other stacks of the environment add their suffix before .tfstate."""
+        blob = key or f"{self.stack}.tfstate"
+        if stack != self.stack:
+            blob = blob.removesuffix(".tfstate") + stack.removeprefix(self.stack) + ".tfstate"
+        return blob
+
     def local_state_file(self, stack: str) -> str:
         # Terraform runs in cdktf.out/stacks/<stack>/; three levels up is the project root,
         # where the cdktf CLI itself keeps local state by default.

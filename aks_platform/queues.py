@@ -27,14 +27,28 @@ AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
 NO_BATCH_POOL = "none"
 
 
-def _quota(size: VmSize, nodes: int, gpus_per_node: int) -> list[dict[str, str]]:
+def _quota(
+    size: VmSize, nodes: int, gpus_per_node: int, gpu_resource: str | None = None
+) -> list[dict[str, str]]:
     resources = [
         {"name": "cpu", "nominalQuota": str(size.vcpus * nodes)},
         {"name": "memory", "nominalQuota": f"{size.memory_gib * nodes}Gi"},
     ]
     if gpus_per_node:
-        resources.append({"name": manifests.NVIDIA_GPU, "nominalQuota": str(gpus_per_node * nodes)})
+        resources.append(
+            {"name": gpu_resource or manifests.NVIDIA_GPU, "nominalQuota": str(gpus_per_node * nodes)}
+        )
     return resources
+
+
+def gpu_resource(pool: NodePoolSettings, size: VmSize) -> str:
+    """The extended resource a pool's GPUs are advertised as. NVIDIA's device plugin: with the Single
+    MIG strategy (and without MIG) every GPU or MIG instance is nvidia.com/gpu; with Mixed each MIG
+    instance is nvidia.com/mig-<profile> (k8s-device-plugin README, "MIG support"; the profile
+    names per size are in data/vm-sizes.toml)."""
+    if pool.mig_strategy == "Mixed" and pool.gpu_instance is not None:
+        return f"nvidia.com/mig-{size.mig_profiles[pool.gpu_instance]}"
+    return manifests.NVIDIA_GPU
 
 
 def gpus_per_node(pool: NodePoolSettings, size: VmSize) -> int:
@@ -83,7 +97,9 @@ def kueue_queues(settings: EnvironmentSettings) -> list[dict[str, Any]]:
                 "localQueue": f"{pool.name}-batch",
                 "namespace": workloads.gang_scheduling.batch_namespace,
                 "flavor": flavor,
-                "resources": _quota(size, max_nodes(pool), gpus_per_node(pool, size)),
+                "resources": _quota(
+                    size, max_nodes(pool), gpus_per_node(pool, size), gpu_resource(pool, size)
+                ),
             }
         )
     return queues

@@ -19,11 +19,15 @@ from pydantic import (
 
 from aks_platform.field_rules import (
     Audiences,
-    AuthorizedRange,
+    AuthorizedRanges,
+    BlobName,
+    ContainerImage,
     ContainerName,
     DiskEncryptionSetId,
+    DrainTimeout,
     EntraIssuer,
     FeatureNames,
+    GatewayClassName,
     GoDuration,
     Guid,
     HeaderName,
@@ -39,23 +43,24 @@ from aks_platform.field_rules import (
     Location,
     MaxPods,
     MaxSurge,
-    Minutes,
     Namespace,
     OsDiskSize,
     PoolName,
     Prefix,
     Quantity,
+    ResourceGroupName,
     RotationInterval,
+    SoakDuration,
     StorageAccountName,
-    TagKey,
-    TagValue,
-    Taint,
+    Tags,
+    Taints,
     VmSize,
     Weight,
     WorkspaceCount,
     WorkspaceName,
     Zones,
 )
+from aks_platform.metrics_allowlist import Allowlist
 from aks_platform.settings_base import Settings
 from aks_platform.settings_production import (
     MaintenanceSettings,
@@ -103,10 +108,14 @@ class UpgradeSettings(Settings):
 
     max_surge: MaxSurge = "10%"
     'Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").'
-    drain_timeout_in_minutes: Minutes = 0
-    "Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30)."
-    node_soak_duration_in_minutes: Minutes = 0
-    "Minutes to wait after upgrading a node before the next one; 0 means none."
+    drain_timeout_in_minutes: DrainTimeout = 0
+    (
+        "Minutes to wait for a node's pods to be evicted, 1-1440; 0 (main.tf's) leaves AKS's default, 30. "
+        "Once set on the system pool, write 30 rather than 0 to go back: azurerm replaces the "
+        "whole cluster when the system pool's timeout goes from non-zero to 0."
+    )
+    node_soak_duration_in_minutes: SoakDuration = 0
+    "Minutes to wait after draining a node before upgrading it and moving on, 0-30; 0 means none."
 
 
 class NodePoolSettings(Settings):
@@ -124,8 +133,9 @@ class NodePoolSettings(Settings):
     )
     vm_size: VmSize
     (
-        "An Azure VM size (`Standard_*`). An N-series (GPU) size needs a GPU taint, and a GPU taint needs "
-        "an N-series size."
+        "An Azure VM size listed in data/vm-sizes.toml. A GPU size (one with GPUs there) needs a GPU "
+        "taint and a user pool; a GPU taint needs a GPU size. The system pool needs at least 2 vCPUs and "
+        "4 GiB and no B-series size."
     )
     node_count: StrictInt | None = None
     (
@@ -151,8 +161,11 @@ class NodePoolSettings(Settings):
         "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
         "`k8s.io/` (except `node.kubernetes.io/` and `kubelet.kubernetes.io/`)."
     )
-    taints: tuple[Taint, ...] = ()
-    "`key=value:Effect` with NoSchedule, PreferNoSchedule or NoExecute; user pools only."
+    taints: Taints = ()
+    (
+        "`key=value:Effect` (or `key:Effect`) with NoSchedule, PreferNoSchedule or NoExecute, one per key "
+        "and effect; the key a Kubernetes qualified name, the value a label value; user pools only."
+    )
     gpu_driver: Literal["Install", "None"] | None = None
     'GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.'
     gpu_instance: Literal["MIG1g", "MIG2g", "MIG3g", "MIG4g", "MIG7g"] | None = None
@@ -172,14 +185,17 @@ class NodePoolSettings(Settings):
         '`gpu_instance`, `gpu_management = "Managed"` and the preview API with '
         "ManagedGPUExperiencePreview."
     )
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     "Tags of the pool's scale set, merged over the environment's tags; at most 50 per resource."
     only_critical_addons: StrictBool = False
     "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
     upgrade: UpgradeSettings = UpgradeSettings()
     "How AKS surges and drains the pool's nodes during upgrades (a table)."
     max_pods: MaxPods | None = None
-    "Pods per node, 10-250; unset takes AKS's default."
+    (
+        "Pods per node, 10-250, with room for at least 30 pods in the pool (max_pods times its smallest "
+        "non-zero node count); unset takes AKS's default for the network plugin."
+    )
     os_disk_type: Literal["Managed", "Ephemeral"] | None = None
     (
         '"Managed" or "Ephemeral"; Ephemeral needs the size in data/vm-sizes.toml and `os_disk_size_gb` '
@@ -229,7 +245,7 @@ class NetworkSettings(Settings):
     """The cluster network profile (unset keeps AKS's default, as main.tf did)."""
 
     plugin: Literal["azure", "kubenet", "none"] = "azure"
-    '"azure" (Azure CNI), "kubenet" or "none" (bring your own CNI).'
+    '"azure" (Azure CNI) or "kubenet"; "none" is refused: nothing in the stacks installs a CNI.'
     plugin_mode: Annotated[Literal["overlay"] | None, BeforeValidator(_unset_to_none)] = "overlay"
     '"overlay" (needs plugin "azure"); defaults to unset with any other plugin; "none" unsets it.'
     data_plane: Annotated[Literal["azure", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
@@ -307,8 +323,8 @@ class ClusterSettings(Settings):
     "The Azure Policy add-on (Gatekeeper)."
     network: NetworkSettings | None = None
     "The network profile (a table); unset keeps AKS's default, as main.tf did."
-    api_server_authorized_ip_ranges: tuple[AuthorizedRange, ...] = ()
-    "CIDRs allowed to reach the public API server, not 0.0.0.0/0; not with a private cluster."
+    api_server_authorized_ip_ranges: AuthorizedRanges = ()
+    "At most 200 CIDRs allowed to reach the public API server, not 0.0.0.0/0; not with a private cluster."
     private_cluster_enabled: StrictBool = False
     "API server on a private endpoint; not with authorized IP ranges."
     disk_encryption_set_id: DiskEncryptionSetId | None = None
@@ -374,10 +390,14 @@ class ManagedPrometheusSettings(Settings):
 
     enabled: StrictBool = True
     "Azure Monitor managed Prometheus: workspace, collection pipeline and recording rules."
-    labels_allowed: tuple[StrictStr, ...] = ()
-    "Kubernetes label keys kube-state-metrics may export."
-    annotations_allowed: tuple[StrictStr, ...] = ()
-    "Kubernetes annotation keys kube-state-metrics may export."
+    labels_allowed: Allowlist = Field(default_factory=dict)
+    (
+        "Label keys kube-state-metrics may export, per resource: a table such as "
+        '`{ pods = ["app", "team"], namespaces = ["team"] }` ("*" for all), sent as '
+        "`namespaces=[team],pods=[app,team]`."
+    )
+    annotations_allowed: Allowlist = Field(default_factory=dict)
+    "Annotation keys kube-state-metrics may export, per resource, in the same form as labels_allowed."
     ux_recording_rules: StrictBool = True
     (
         "The UX recording rule group Microsoft's onboarding deploys beside the node and Kubernetes "
@@ -424,7 +444,7 @@ class KaitoWorkspaceSettings(Settings):
     )
     model: StrictStr = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
     "A Hugging Face model id `org/name`."
-    image: StrictStr = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
+    image: ContainerImage = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
     "Template runtime: the serving container image."
     torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
     'Template runtime: "float32", "float16" or "bfloat16".'
@@ -482,8 +502,8 @@ class InferenceRoutingSettings(Settings):
 
     enabled: StrictBool = True
     "A Gateway and an HTTPRoute to the workspace; needs the workspace, Istio and the Gateway API."
-    gateway_class: StrictStr = "istio"
-    "The Gateway's class (the Istio add-on's is \"istio\")."
+    gateway_class: GatewayClassName = "istio"
+    "The Gateway's class, a DNS subdomain (the Istio add-on's is \"istio\")."
     gateway_namespace: Namespace = "inference-gateway"
     (
         "Namespace of the Gateway, created for it; Istio runs the gateway's pods there. Not a namespace "
@@ -571,13 +591,13 @@ class AzurermBackendSettings(Settings):
 
     type: Literal["azurerm"]
     '"azurerm".'
-    resource_group_name: StrictStr
-    "Resource group of the state storage account."
+    resource_group_name: ResourceGroupName
+    "Resource group of the state storage account: 1-90 letters, digits, `_-.()`, not ending with `.`."
     storage_account_name: StorageAccountName
     "The storage account that holds the state: 3-24 lowercase letters and digits."
     container_name: ContainerName
     "The blob container: 3-63 lowercase letters, digits and hyphens."
-    key: StrictStr | None = None
+    key: BlobName | None = None
     (
         "The cluster stack's blob; unset is `<stack name>.tfstate`. The workloads stack adds `-workloads` "
         "before `.tfstate`."
@@ -630,7 +650,7 @@ class EnvironmentSettings(Settings):
     "Lowercase letters, digits and `-`; the names derived from it must fit Azure's limits."
     location: Location = "centralus"
     "An Azure region's programmatic name listed in data/azure-regions.toml."
-    tags: dict[TagKey, TagValue] = Field(default_factory=lambda: dict(DEFAULT_TAGS))
+    tags: Tags = Field(default_factory=lambda: dict(DEFAULT_TAGS))
     (
         "Tags on every taggable resource: keys 1-512 characters without `< > % & \\ ? /`, values at most "
         "256; at most 50 per resource, pool tags included."

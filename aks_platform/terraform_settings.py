@@ -13,9 +13,7 @@ def configure_backend(
 ) -> None:
     """`key` (azurerm) names the cluster stack's blob; other stacks of the environment add their suffix."""
     if isinstance(backend, AzurermBackendSettings):
-        key = backend.key or f"{naming.stack}.tfstate"
-        if stack_name != naming.stack:
-            key = key.removesuffix(".tfstate") + stack_name.removeprefix(naming.stack) + ".tfstate"
+        key = naming.state_blob(backend.key, stack_name)
         AzurermBackend(
             stack,
             resource_group_name=backend.resource_group_name,

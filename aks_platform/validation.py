@@ -11,14 +11,17 @@ import re
 from collections.abc import Iterator
 
 from aks_platform import manifests
+from aks_platform.allocatable import kaito_request_problems
 from aks_platform.azure_facts import load_regions, load_vm_sizes
+from aks_platform.azure_naming import name_problems
 from aks_platform.currency import version_problems
 from aks_platform.endpoint import endpoint_problems
 from aks_platform.field_rules import TAINT
 from aks_platform.gpu_rules import gpu_pool_problems
-from aks_platform.naming import Naming
 from aks_platform.placement import placement_problems
 from aks_platform.queues import queue_problems
+from aks_platform.rules_cluster import cluster_problems
+from aks_platform.rules_pools import has_gpus, pool_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
 from aks_platform.settings_production import maintenance_problems
 from aks_platform.validation_types import NO_VALUE, Problem
@@ -28,23 +31,9 @@ __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_
 # AKS allows at most 1000 nodes in a pool.
 MAX_POOL_NODES = 1000
 
-# Azure's limits on names derived from prefix and location.
-NAME_LIMITS = {
-    "monitor workspace": (4, 44),
-    "data collection endpoint": (3, 44),
-    "data collection rule": (1, 64),
-    "Log Analytics workspace": (4, 63),
-    "Container Insights data collection rule": (1, 64),
-}
-CLUSTER_NAME_MAX = 63
-DNS_PREFIX_MAX = 54
 # Azure Resource Manager: at most 50 tag name/value pairs on a resource.
 TAGS_PER_RESOURCE_MAX = 50
 
-CLUSTER_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
-DNS_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
-# N-series sizes (NC, ND, NV, ...) carry GPUs.
-GPU_VM_SIZE = re.compile(r"^Standard_N[A-Za-z]*[0-9]")
 # KAITO on Azure provisions SKUs of its own table or, beyond it, N- and D-series sizes.
 HUGGING_FACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IMAGE_CLEANER_HOURS = (24, 2160)
@@ -54,7 +43,7 @@ LOG_RETENTION_DAYS = (30, 730)
 def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]:
     """Every problem in one environment's settings; an empty list means it can be synthesized."""
     return [
-        *_check_names(name, settings),
+        *name_problems(name, settings),
         *_check_cluster(settings),
         *_check_hardening(settings),
         *_check_istio(settings),
@@ -67,47 +56,10 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_labels_and_tag_counts(settings),
         *version_problems(settings),
         *maintenance_problems(settings),
+        *pool_problems(settings),
+        *cluster_problems(settings),
+        *kaito_request_problems(settings),
     ]
-
-
-def _check_names(environment: str, settings: EnvironmentSettings) -> Iterator[Problem]:
-    # The forms of prefix and location are rules on the model (aks_platform/field_rules.py).
-    naming = Naming(environment, settings.prefix, settings.location)
-    shorten = "shorten prefix or location"
-    if not 1 <= len(naming.cluster) <= CLUSTER_NAME_MAX or not CLUSTER_NAME.match(naming.cluster):
-        yield Problem(
-            "prefix",
-            settings.prefix,
-            f"the cluster name {naming.cluster!r} ({len(naming.cluster)} characters) must be "
-            f"1-{CLUSTER_NAME_MAX} letters, digits, '-' or '_', starting and ending with a letter "
-            f"or digit; {shorten}",
-        )
-    if len(naming.dns_prefix) > DNS_PREFIX_MAX or not DNS_PREFIX.match(naming.dns_prefix):
-        yield Problem(
-            "prefix",
-            settings.prefix,
-            f"the DNS prefix {naming.dns_prefix!r} ({len(naming.dns_prefix)} characters) must be "
-            f"1-{DNS_PREFIX_MAX} letters, digits or '-'; {shorten}",
-        )
-    derived = {}
-    if settings.managed_prometheus.enabled:
-        derived = {
-            "monitor workspace": naming.monitor_workspace,
-            "data collection endpoint": naming.data_collection_endpoint,
-            "data collection rule": naming.data_collection_rule,
-        }
-    if settings.container_insights.enabled:
-        derived["Log Analytics workspace"] = naming.log_analytics_workspace
-        derived["Container Insights data collection rule"] = naming.container_insights_rule
-    for what, derived_name in derived.items():
-        low, high = NAME_LIMITS[what]
-        if not low <= len(derived_name) <= high:
-            yield Problem(
-                "prefix",
-                settings.prefix,
-                f"the {what} name {derived_name!r} has {len(derived_name)} characters and Azure "
-                f"allows {low}-{high}; {shorten}",
-            )
 
 
 def _check_cluster(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -290,14 +242,16 @@ def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator
     for taint in pool.taints:
         if is_gpu_taint(taint):
             gpu_taint = True
-    if system and pool.taints:
-        yield Problem(
-            f"{key}.taints",
-            list(pool.taints),
-            "the system pool takes no taints; use only_critical_addons = true",
-        )
+    if system:
+        # A GPU size on the system pool is refused by rules_pools (GPUs belong in a user pool).
+        if pool.taints:
+            yield Problem(
+                f"{key}.taints",
+                list(pool.taints),
+                "the system pool takes no taints; use only_critical_addons = true",
+            )
         return
-    gpu_size = bool(GPU_VM_SIZE.match(pool.vm_size))
+    gpu_size = has_gpus(pool.vm_size)
     if gpu_size and not gpu_taint:
         yield Problem(
             f"{key}.taints",
@@ -309,8 +263,8 @@ def _check_taints(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator
         yield Problem(
             f"{key}.taints",
             list(pool.taints),
-            f"{pool.vm_size} has no GPU: remove the GPU taint or use an N-series size such as "
-            "Standard_NC24ads_A100_v4",
+            f"{pool.vm_size} has no GPU (data/vm-sizes.toml): remove the GPU taint or use a GPU size such "
+            "as Standard_NC24ads_A100_v4",
         )
 
 
@@ -379,14 +333,7 @@ def _check_kaito(settings: EnvironmentSettings) -> Iterator[Problem]:
                 f"KAITO's vLLM preset needs GPUs and {size.name} has none: use an N-series instance_type, "
                 'or runtime = "template" for a CPU model server',
             )
-    else:
-        if size is not None:
-            if _cpus(kaito.cpu_request) > size.vcpus:
-                yield Problem(f"{key}.cpu_request", kaito.cpu_request, f"{size.name} has {size.vcpus} vCPUs")
-            if _gibibytes(kaito.memory_request) > size.memory_gib:
-                yield Problem(
-                    f"{key}.memory_request", kaito.memory_request, f"{size.name} has {size.memory_gib} GiB"
-                )
+    # The template runtime's requests against the node's allocatable: aks_platform/allocatable.py.
 
 
 def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -400,7 +347,7 @@ def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
             f"name one of the user pools: {names}{replaced_pools_hint(settings)}",
         )
         return
-    if not GPU_VM_SIZE.match(pool.vm_size):
+    if not has_gpus(pool.vm_size):
         yield Problem(
             "workloads.dra.enabled",
             True,
@@ -415,27 +362,6 @@ def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
             'stack), and the DRA driver refuses to run beside it: set gpu_driver = "None" on the pool (and '
             "install the driver yourself) or use the device plugin and set workloads.dra.enabled = false",
         )
-
-
-def _cpus(quantity: str) -> float:
-    return float(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
-
-
-def _gibibytes(quantity: str) -> float:
-    units = {
-        "Ki": 2**-20,
-        "Mi": 2**-10,
-        "Gi": 1,
-        "Ti": 2**10,
-        "k": 1e3 / 2**30,
-        "M": 1e6 / 2**30,
-        "G": 1e9 / 2**30,
-        "T": 1e12 / 2**30,
-    }
-    for unit, factor in units.items():
-        if quantity.endswith(unit):
-            return float(quantity[: -len(unit)]) * factor
-    return float(quantity) / 2**30
 
 
 def _check_manifests(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -507,14 +433,7 @@ def _check_ephemeral_os_disk(key: str, pool: NodePoolSettings) -> Iterator[Probl
         return
     size = load_vm_sizes().get(pool.vm_size)
     if size is None:
-        yield Problem(
-            f"{key}.vm_size",
-            pool.vm_size,
-            "an ephemeral OS disk must fit the size's cache or temp disk, and this size is not in "
-            "data/vm-sizes.toml: add it with its disks (from its Azure size page), or use "
-            'os_disk_type = "Managed"',
-        )
-        return
+        return  # an unknown size is refused on the model (field_rules.VmSize)
     if pool.os_disk_size_gb is None:
         yield Problem(
             f"{key}.os_disk_size_gb",
@@ -539,7 +458,7 @@ def _check_ephemeral_os_disk(key: str, pool: NodePoolSettings) -> Iterator[Probl
 
 def _check_gpu_profile(key: str, pool: NodePoolSettings) -> Iterator[Problem]:
     """MIG and the managed GPU stack: only on GPU sizes that support them, and only together."""
-    gpu_size = bool(GPU_VM_SIZE.match(pool.vm_size))
+    gpu_size = has_gpus(pool.vm_size)
     for field in ("gpu_driver", "gpu_instance", "gpu_management", "mig_strategy"):
         if getattr(pool, field) is not None and not gpu_size:
             yield Problem(f"{key}.{field}", getattr(pool, field), f"{pool.vm_size} has no GPU: remove it")

@@ -558,7 +558,7 @@ CASES = [
         VALID
         + user_pool(name="big", vm_size="Standard_E8s_v5", min_count=1, max_count=2)
         + '[workloads.gang_scheduling]\nbatch_pool = "big"\n',
-        ("workloads.gang_scheduling.batch_pool", "Standard_E8s_v5 is not in data/vm-sizes.toml"),
+        ('user_pools[0].vm_size = "Standard_E8s_v5"', "Standard_E8s_v5 is not in data/vm-sizes.toml"),
     ),
     Case(
         "dra-on-cpu-pool",
@@ -761,7 +761,7 @@ CASES = [
     Case(
         "labels-allowed-as-string",
         VALID + '[managed_prometheus]\nlabels_allowed = "true"\n',
-        ('managed_prometheus.labels_allowed = "true"', "write a TOML array"),
+        ('managed_prometheus.labels_allowed = "true"', "write a table of resource = [keys]"),
     ),
     Case(
         "upgrade-channel-none",

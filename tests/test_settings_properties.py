@@ -83,7 +83,12 @@ def valid_documents(draw: st.DrawFn) -> Document:
         "workloads": workloads,
         "prefix": draw(st.from_regex(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", fullmatch=True)),
         "location": draw(st.sampled_from(["centralus", "eastus2", "westeurope", "swedencentral"])),
-        "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=4)),
+        # Azure tag names are case-insensitive: "Owner" and "owner" together are refused.
+        "tags": draw(
+            st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=4).filter(
+                lambda tags: len({key.lower() for key in tags}) == len(tags)
+            )
+        ),
         "cluster": {"kubernetes_version": version},
         "istio": {"revisions": [revision]},
         "system_pool": system_pool,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aks_platform.validation import GPU_VM_SIZE
+from aks_platform.rules_pools import has_gpus
 
 AGENT_POOLS = "Microsoft.ContainerService/managedClusters/agentPools@"
 
@@ -83,14 +83,14 @@ def _agent_pool(address: str, resource: dict[str, Any]) -> GpuPool:
 
 
 def gpu_pools(cluster: dict[str, Any]) -> list[GpuPool]:
-    """Every user pool of an N-series (GPU) size, of either kind."""
+    """Every user pool of a GPU size (data/vm-sizes.toml), of either kind."""
     pools = [_azurerm_pool(a, p) for a, p in _resources(cluster, "azurerm_kubernetes_cluster_node_pool")]
     pools += [
         _agent_pool(address, resource)
         for address, resource in _resources(cluster, "azapi_resource")
         if str(resource.get("type", "")).startswith(AGENT_POOLS)
     ]
-    return [pool for pool in pools if GPU_VM_SIZE.match(pool.vm_size)]
+    return [pool for pool in pools if has_gpus(pool.vm_size)]
 
 
 def autoscaled(pool: GpuPool) -> bool:
@@ -131,7 +131,7 @@ def kaito_node_provisioning(
         instance_type = resource.get("instanceType", "")
         wanted = (resource.get("labelSelector") or {}).get("matchLabels") or {}
         on_existing = bool(wanted) and any(wanted.items() <= pool.labels.items() for pool in pools)
-        if GPU_VM_SIZE.match(instance_type) and not on_existing:
+        if has_gpus(instance_type) and not on_existing:
             found.append(
                 f"{address} (KAITO node provisioning on {cluster_address}: {resource.get('count', 1)} "
                 f"{instance_type} node(s) provisioned for the Workspace's pods, deleted with the Workspace)"
