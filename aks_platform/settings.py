@@ -427,7 +427,10 @@ class KaitoWorkspaceSettings(Settings):
     enabled: StrictBool = True
     "The KAITO inference workspace; needs cluster.kaito_enabled."
     namespace: Namespace = "smollm2"
-    "A DNS label; the namespace is created for the workspace."
+    (
+        "A DNS label; the namespace is created for the workspace, so not one Kubernetes or an add-on owns "
+        "(default, kube-*, aks-istio-*, kaito-*, gatekeeper-system, kueue-system)."
+    )
     name: WorkspaceName = "smollm2-workspace"
     "A DNS label of at most 56 characters."
     instance_type: KaitoInstanceType = "Standard_D16s_v5"
@@ -507,7 +510,8 @@ class InferenceRoutingSettings(Settings):
     gateway_namespace: Namespace = "inference-gateway"
     (
         "Namespace of the Gateway, created for it; Istio runs the gateway's pods there. Not a namespace "
-        "with a Kueue LocalQueue (the workspace's or the batch namespace), where Kueue would queue them."
+        "with a Kueue LocalQueue (the workspace's or the batch namespace), where Kueue would queue them, "
+        "nor one Kubernetes or an add-on owns."
     )
     canary_header: HeaderName = "x-canary"
     "Requests with this header go to the canary backend; the rest are split by weight."
@@ -547,7 +551,7 @@ class GangSchedulingSettings(Settings):
         'LocalQueue); "none" leaves it out.'
     )
     batch_namespace: Namespace = "batch"
-    "Namespace of the batch LocalQueue (a DNS label)."
+    "Namespace of the batch LocalQueue (a DNS label), created for it: not default, kube-* or an add-on's."
 
 
 class DraSettings(Settings):

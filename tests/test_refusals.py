@@ -1,7 +1,8 @@
 """Refusals, round three (docs/refusals.md): names, sizes, upgrades, Istio, network, pod density,
-taints, tags, namespaces, requests, Kubernetes names, AKS value formats, limits, access, collisions
-across environments and the messages of broken files. Each case is an environment file the app
-must refuse with exit code 2, naming file, key, value and what is allowed, writing nothing."""
+taints, tags, namespaces, requests, Kubernetes names, AKS value formats, limits and access (the
+messages of broken files and collisions across environments: test_refusal_messages.py). Each case
+is an environment file the app must refuse with exit code 2, naming file, key, value and what is
+allowed, writing nothing."""
 
 from __future__ import annotations
 
@@ -288,43 +289,17 @@ CASES = [
         + "]\n",
         ("cluster.api_server_authorized_ip_ranges", "at most 200 authorized IP ranges"),
     ),
+    Case(
+        "kaito-count-beyond-16",
+        VALID + "[workloads.kaito_workspace]\ncount = 17\n",
+        ("workloads.kaito_workspace.count = 17", "use 1-16 nodes"),
+    ),
     # Access.
     Case(
         "local-accounts-off-kubernetes-rbac-no-admins",
         VALID
         + "[cluster]\nlocal_account_disabled = true\n[cluster.entra_id_rbac]\nazure_rbac_enabled = false\n",
         ("cluster.entra_id_rbac.admin_group_object_ids = []", "nobody could use the cluster", "403"),
-    ),
-    # Misleading messages, now in our words.
-    Case(
-        "user-pools-as-one-table",
-        VALID + '[user_pools]\nname = "cpu"\nvm_size = "Standard_D4s_v5"\n',
-        ("user_pools", "write each entry as its own [[user_pools]] table"),
-    ),
-    Case(
-        "duplicate-key",
-        VALID + 'prefix = "again"\n',
-        ("t.toml: not valid TOML (line 2, column", "written twice", "keep one"),
-    ),
-    Case(
-        "duplicate-table",
-        VALID + '[cluster]\nsku_tier = "Free"\n[cluster]\nsku_tier = "Standard"\n',
-        ("not valid TOML (line 4", "each [table] once"),
-    ),
-    Case(
-        "cluster-as-a-string",
-        VALID + 'cluster = "big"\n',
-        ('t.toml: cluster = "big": write a table: [cluster] with its keys below it',),
-    ),
-    Case(
-        "pool-upgrade-as-a-number",
-        VALID + CPU_POOL + "upgrade = 3\n",
-        ("user_pools[0].upgrade = 3", "write a table: [user_pools.upgrade]"),
-    ),
-    Case(
-        "byte-order-mark",
-        "\ufeff" + VALID,
-        ("t.toml: the file starts with a UTF-8 byte order mark (BOM)", "save it as UTF-8 without BOM"),
     ),
 ]
 
@@ -356,57 +331,7 @@ def test_refused(case: Case, tmp_path: Path, capsys, monkeypatch) -> None:
 
 def test_case_ids_are_unique_here_and_beside_the_first_rounds() -> None:
     from test_bad_settings import CASES as FIRST_ROUNDS
+    from test_refusal_messages import CASES as MESSAGES
 
-    ids = [case.id for case in CASES + FIRST_ROUNDS]
+    ids = [case.id for case in CASES + FIRST_ROUNDS + MESSAGES]
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
-
-
-def test_gpu_size_on_the_system_pool_does_not_advise_a_taint(tmp_path: Path, capsys, monkeypatch) -> None:
-    """The old message advised a GPU taint, and the system pool then refused the taint."""
-    toml = VALID + system_pool(vm_size="Standard_NC24ads_A100_v4", min_count=2, max_count=3)
-    stderr = _refused(tmp_path, capsys, monkeypatch, {"t.toml": toml})
-    assert "add a GPU taint" not in stderr
-    assert "system_pool.taints" not in stderr
-
-
-def test_non_utf8_file_names_a_line(tmp_path: Path, capsys, monkeypatch) -> None:
-    text = (VALID + "# caf\xe9 (Latin-1)\n").encode("latin-1")
-    stderr = _refused(tmp_path, capsys, monkeypatch, {"t.toml": text})
-    assert "t.toml: line 2, column 6: byte 0xe9 is not UTF-8" in stderr
-    assert "position" not in stderr  # Python's byte offset wording
-
-
-def test_same_prefix_and_location_refused_in_both_files(tmp_path: Path, capsys, monkeypatch) -> None:
-    toml = 'prefix = "aks-ai-conformant-dev"\nlocation = "centralus"\n'
-    stderr = _refused(tmp_path, capsys, monkeypatch, {"dev.toml": toml, "copy.toml": toml})
-    assert "2 settings problem(s)" in stderr
-    assert "copy.toml: prefix" in stderr and "dev.toml has the same prefix and location" in stderr
-    assert "dev.toml: prefix" in stderr and "copy.toml has the same prefix and location" in stderr
-    assert "'aks-ai-conformant-dev-centralus'" in stderr
-    assert "resource group is a Terraform variable" in stderr
-
-
-def test_same_prefix_other_location_is_no_collision(tmp_path: Path, capsys, monkeypatch) -> None:
-    environments = tmp_path / "environments"
-    environments.mkdir()
-    (environments / "a.toml").write_text('prefix = "aks-t"\nlocation = "centralus"\n')
-    (environments / "b.toml").write_text('prefix = "aks-t"\nlocation = "eastus2"\n')
-    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
-    import main
-
-    assert main.main(["--check", "--environments", str(environments)]) == 0, capsys.readouterr().err
-
-
-def test_same_state_blob_refused_in_both_files(tmp_path: Path, capsys, monkeypatch) -> None:
-    stderr = _refused(
-        tmp_path,
-        capsys,
-        monkeypatch,
-        {
-            "a.toml": 'prefix = "aks-a"\n' + backend(key="shared.tfstate"),
-            "b.toml": 'prefix = "aks-b"\n' + backend(key="shared.tfstate"),
-        },
-    )
-    assert "a.toml: backend.key: " in stderr and "b.toml keeps its Terraform state in the same blob" in stderr
-    assert "b.toml: backend.key: " in stderr and "a.toml keeps its Terraform state in the same blob" in stderr
-    assert "sttfstate/tfstate/shared" in stderr
