@@ -56,9 +56,12 @@ def test_prod_provides_every_must_and_the_should_items_aks_can(
     findings = conformance.evaluate(prod_stack, prod_workloads)
     levels = {item.id: item.level for item in conformance.checklist_for("1.36")}
     assert set(findings) == set(levels)
+    # Every MUST item but cluster_autoscaling, which KAITO's node provisioning covers only in part
+    # (the managed GPU pool has a fixed count: docs/gpu.md).
     assert {
         name for name, finding in findings.items() if levels[name] == "MUST" and not finding.provided
-    } == set()
+    } == {"cluster_autoscaling"}
+    assert findings["cluster_autoscaling"].outcome == conformance.PARTLY
     assert findings["driver_runtime_management"].provided
     assert findings["gpu_sharing"].provided
     assert all(findings[name].evidence for name in levels if findings[name].provided)
@@ -116,8 +119,11 @@ def test_removing_a_resource_drops_its_item(
         cluster = _drop(cluster, resource_type, name)
     else:
         workloads = _drop(workloads, resource_type, name)
-    assert conformance.evaluate(prod_stack, prod_workloads)[requirement].provided
-    assert not conformance.evaluate(cluster, workloads, "1.36")[requirement].provided
+    before = conformance.evaluate(prod_stack, prod_workloads)[requirement]
+    after = conformance.evaluate(cluster, workloads, "1.36")[requirement]
+    # Provided (or, for cluster_autoscaling, partly) with the resource, and less without it.
+    assert before.provided or before.outcome == conformance.PARTLY
+    assert not after.provided and after.outcome != before.outcome
 
 
 def test_changing_a_value_drops_its_item(prod_stack: Stack, prod_workloads: Stack) -> None:
@@ -150,7 +156,9 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
     prod_stack: Stack, prod_workloads: Stack
 ) -> None:
     finding = _evaluate(prod_stack, prod_workloads, "cluster_autoscaling")
-    assert finding.provided
+    # Partly: the item asks for scaling on any pending GPU pod, KAITO scales for its Workspace only.
+    assert finding.outcome == conformance.PARTLY
+    assert "pending pods that request GPUs" in " ".join(finding.missing)
     assert finding.evidence == (
         "helm_release.kaito_workspace (Workspace smollm2-workspace) (KAITO node provisioning on "
         "azurerm_kubernetes_cluster.aks: 1 "
@@ -181,6 +189,7 @@ def test_an_autoscaled_gpu_pool_provides_cluster_autoscaling(prod_stack: Stack) 
     pool = _gpu_pool(cluster)
     pool.update(enableAutoScaling=True, minCount=0, maxCount=4)
     finding = _evaluate(cluster, {}, "cluster_autoscaling")
+    assert finding.provided
     assert finding.evidence == (
         "azapi_resource.node_pool_gpunp (Standard_NC24ads_A100_v4, cluster autoscaler 0-4)",
     )
@@ -222,7 +231,7 @@ def test_markdown_report(
     prod_stack: Stack, prod_workloads: Stack, main_tf_stack: Stack, main_tf_workloads: Stack
 ) -> None:
     prod = conformance.markdown("prod", "1.36", conformance.evaluate(prod_stack, prod_workloads))
-    assert "1.36 MUST items provided: 8 of 8" in prod
+    assert "1.36 MUST items provided: 7 of 8" in prod
     assert "1.36 SHOULD items provided: 2 of 6" in prod
     poc = conformance.markdown("main-tf", "1.34", conformance.evaluate(main_tf_stack, main_tf_workloads))
     assert "1.34 MUST items provided: 4 of 9" in poc
@@ -249,7 +258,7 @@ def test_the_report_works_for_a_1_37_cluster_and_names_what_prod_would_lack(
     lacking_now = {name for name, finding in today.items() if not finding.provided}
     assert lacking == lacking_now | {"workload_sandboxing"}
     report = conformance.markdown("prod", "1.37", findings)
-    assert "1.37 MUST items provided: 8 of 8" in report
+    assert "1.37 MUST items provided: 7 of 8" in report
     assert "1.37 SHOULD items provided: 2 of 7" in report
     assert conformance.draft_checklist("prod", "1.37", findings)["metadata"]["kubernetesVersion"] == "v1.37"
 
@@ -264,9 +273,12 @@ def test_draft_checklist_has_the_official_shape(prod_stack: Stack, prod_workload
     for item in items:
         assert set(item) == {"id", "description", "level", "status", "evidence", "notes"}
         assert item["status"] in checklists.STATUSES
-        # As cncf/ai-conformance scripts/validate.go demands of a submission:
-        if item["level"] == "MUST":
-            assert item["status"] == "Implemented", item["id"]
+    # cncf/ai-conformance scripts/validate.go accepts a submission only with every MUST item
+    # Implemented: prod's draft is held back by cluster_autoscaling alone (docs/conformance.md).
+    assert {
+        item["id"] for item in items if item["level"] == "MUST" and item["status"] != "Implemented"
+    } == {"cluster_autoscaling"}
+    for item in items:
         if item["status"] == "N/A":
             assert item["notes"]
 

@@ -96,19 +96,30 @@ def gang_scheduling(cluster: Stack, workloads: Stack) -> Finding:
 
 
 def cluster_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
-    """The cluster autoscaler on a GPU pool, or KAITO's own node provisioning for a Workspace (the
-    design of a managed GPU pool, which AKS does not autoscale during the preview: docs/gpu.md)."""
+    """Provided by the cluster autoscaler on a GPU pool. KAITO's own node provisioning for a
+    Workspace (the design of a managed GPU pool, which AKS does not autoscale during the preview:
+    docs/gpu.md) is only part of it: the item asks for scaling on any pending pod that requests an
+    accelerator, and KAITO adds nodes when a Workspace is created, not for other pending pods."""
     check = Check()
-    scaling = [
+    autoscaled_pools = [
         f"{pool.address} ({pool.vm_size}, cluster autoscaler {pool.min_count}-{pool.max_count})"
         for pool in gpu_pools(cluster)
         if autoscaled(pool)
     ]
-    scaling += kaito_node_provisioning(
+    provisioning = kaito_node_provisioning(
         *cluster_resource(cluster), objects_of_kind(workloads, "Workspace"), gpu_pools(cluster)
     )
+    if provisioning and not autoscaled_pools:
+        check.evidence.extend(provisioning)
+        check.need(
+            None,
+            "scaling on pending pods that request GPUs: KAITO provisions nodes for a Workspace only, and "
+            "no GPU pool has the cluster autoscaler (AKS does not autoscale a managed GPU pool during "
+            "the preview)",
+        )
+        return check.result(partial=True)
     check.need(
-        ", ".join(scaling) or None,
+        ", ".join(autoscaled_pools + provisioning) or None,
         "an autoscaling node pool of a GPU (N-series) size, or a KAITO Workspace whose GPU nodes KAITO "
         "provisions",
     )
