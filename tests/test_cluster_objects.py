@@ -278,3 +278,18 @@ def test_the_kubeconfig_az_writes_gives_server_ca_and_client_certificate() -> No
         b"CERT",
         b"KEY",
     )
+
+
+def test_the_command_reports_each_crd_it_gave_up_on(monkeypatch, capsys) -> None:
+    from aks_platform import crd_wait as module
+
+    answers = {"workspaces.kaito.sh": (200, ESTABLISHED), "gateways.gateway.networking.k8s.io": (403, None)}
+    monkeypatch.setattr(
+        module, "cluster_fetch", lambda cluster, auth, folder: lambda path: answers[path.rsplit("/", 1)[1]]
+    )
+    monkeypatch.setattr(module, "INTERVAL", 0)
+    argv = ["--cluster", "aks-x", "--auth", "entra", "--timeout", "0", *answers]
+    assert module.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "gateways.gateway.networking.k8s.io cannot be read yet (403)" in err
+    assert "workspaces.kaito.sh" not in err

@@ -249,3 +249,59 @@ def test_pools_left_after_the_timeout_are_deleted_or_reported() -> None:
     reporting = Cluster(removed_after=None)
     assert _clean(reporting, delete_left=False) == (["wsgpu"], ["wsother"])
     assert reporting.deleted == []
+
+
+FAKE_AZ = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+log = os.environ["FAKE_AZ_LOG"]
+with open(log, "a") as handle:
+    handle.write(" ".join(args) + "\\n")
+state = json.load(open(os.environ["FAKE_AZ_POOLS"]))
+if args[:2] == ["aks", "show"]:
+    print("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c")
+elif args[:3] == ["aks", "nodepool", "list"]:
+    print(json.dumps(state))
+elif args[:3] == ["aks", "nodepool", "delete"]:
+    name = args[args.index("--name") + 1]
+    json.dump([pool for pool in state if pool["name"] != name], open(os.environ["FAKE_AZ_POOLS"], "w"))
+else:
+    sys.exit(2)
+"""
+
+
+def test_the_destroy_time_command_lists_and_deletes_with_az(tmp_path, monkeypatch, capsys) -> None:
+    """The command Terraform runs, against an az that keeps the pools in a file: the left pool of the
+    workspace is deleted by name in the cluster's resource group, another workspace's is reported."""
+    import json
+    import os
+    import stat
+    import sys
+
+    script = tmp_path / "az"
+    script.write_text(FAKE_AZ.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    pools = tmp_path / "pools.json"
+    pools.write_text(
+        json.dumps([_pool("system", None), _pool("wsgpu", "smollm2-workspace"), _pool("wsx", "other")])
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_AZ_POOLS", str(pools))
+    monkeypatch.setenv("FAKE_AZ_LOG", str(tmp_path / "calls.log"))
+    monkeypatch.setenv("TF_VAR_resource_group_name", "rg-ai")
+    argv = [
+        "--cluster",
+        "aks-x",
+        "--workspace",
+        "smollm2/smollm2-workspace",
+        "--delete-left",
+        "--timeout",
+        "0",
+    ]
+    assert kaito_nodes.main(argv) == 0
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert "aks nodepool delete --resource-group rg-ai --cluster-name aks-x --name wsgpu" in calls
+    assert not [call for call in calls if "delete" in call and "wsx" in call]
+    out = capsys.readouterr().out
+    assert "KAITO node pools of other workspaces are still in aks-x: wsx" in out
+    assert [pool["name"] for pool in json.loads(pools.read_text())] == ["system", "wsx"]
