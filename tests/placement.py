@@ -12,6 +12,8 @@ Pods come from the workloads stack, each with the scheduling fields its chart or
 - each Gateway: the Deployment Istio creates for it (Istio's gateway template sets no tolerations
   or node selector; a Gateway's spec.infrastructure.parametersRef ConfigMap may add them under
   data.deployment, as AKS's Istio Gateway API page describes).
+- every Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod the stack applies
+  itself: its pod template's tolerations, nodeSelector and affinity.
 - helm_release.nvidia_dra_driver: the kubelet plugin DaemonSet (templates/kubeletplugin.yaml
   v25.12.0: kubeletPlugin.nodeSelector, affinity, tolerations; the chart's default affinity wants
   Node Feature Discovery labels). Its controller renders only with resources.computeDomains.enabled.
@@ -173,6 +175,19 @@ def pods(workloads: Stack) -> list[Pod]:
                     plugin.get("affinity", DRA_DEFAULT_AFFINITY),
                 )
             )
+    for item in manifests:
+        spec = _pod_spec(item)
+        if spec is not None:
+            metadata = item["metadata"]
+            found.append(
+                Pod(
+                    f"{item['kind']} {metadata.get('namespace', '')}/{metadata['name']}",
+                    "DaemonSet" if item["kind"] == "DaemonSet" else "Deployment",
+                    tuple(spec.get("tolerations", [])),
+                    dict(spec.get("nodeSelector", {})),
+                    dict(spec.get("affinity", {})),
+                )
+            )
     for gateway in (item for item in manifests if item["kind"] == "Gateway"):
         spec = _gateway_overlay(gateway, manifests)
         namespace = gateway["metadata"]["namespace"]
@@ -186,6 +201,18 @@ def pods(workloads: Stack) -> list[Pod]:
             )
         )
     return found
+
+
+def _pod_spec(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The pod spec of a workload object (its template's), or None for other kinds."""
+    kind = item.get("kind")
+    if kind == "Pod":
+        return item.get("spec", {})
+    if kind == "CronJob":
+        return item.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {})
+    if kind in POD_KINDS:
+        return item.get("spec", {}).get("template", {}).get("spec", {})
+    return None
 
 
 def _gateway_overlay(gateway: dict[str, Any], manifests: list[dict[str, Any]]) -> dict[str, Any]:
@@ -268,3 +295,19 @@ def unschedulable(cluster: Stack, workloads: Stack) -> list[str]:
         if pod.kind == "DaemonSet" and not [pool for pool in fitting if pool.max_nodes >= 1]:
             problems.append(f"{pod.owner}: no pool fits")
     return problems
+
+
+# Charts whose pods pods() knows, and the local chart that only applies objects.
+KNOWN_CHARTS = {"kueue", "nvidia-dra-driver-gpu", "cluster-objects"}
+# Kinds whose pod template pods() reads.
+POD_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+
+
+def unaccounted(workloads: Stack) -> list[str]:
+    """Charts whose pods this module does not read (workload objects' templates are read in pods())."""
+    found = [
+        f"helm_release.{address} (chart {_chart(body)})"
+        for address, body in _resources(workloads, "helm_release").items()
+        if _chart(body) not in KNOWN_CHARTS
+    ]
+    return found
