@@ -225,6 +225,10 @@ def _problems_from(error: ValidationError) -> list[Problem]:
             message = 'write a TOML array, such as ["first", "second"]'
         elif kind == "dict_type":
             message = f'write a TOML table, such as [{key}] or {key} = {{ name = "value" }}'
+        elif kind in PLAIN_WORDS:
+            message = PLAIN_WORDS[kind]
+        elif kind == "literal_error":
+            message = f"use {detail['ctx']['expected']} (exactly, in quotes)"
         elif kind == "union_tag_invalid":
             message = f"unknown backend type; use {detail['ctx']['expected_tags']}"
         else:
@@ -250,6 +254,14 @@ def _holds_tables(location: list[Any]) -> bool:
             return False
         model = nested_model(field.annotation)
     return field is not None and model is not None and "tuple" in str(field.annotation)
+
+
+# pydantic's type errors, in our words (each keeps pydantic's "valid ..." so a search finds both).
+PLAIN_WORDS = {
+    "bool_type": "not a valid boolean: write true or false, without quotes",
+    "int_type": "not a valid integer: write a whole number, without quotes",
+    "string_type": 'not a valid string: write the value in quotes, such as "value"',
+}
 
 
 def _key_path(location: list[Any]) -> str:

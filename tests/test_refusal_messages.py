@@ -11,6 +11,16 @@ from test_refusals import CPU_POOL, _refused, backend
 
 CASES = [
     Case(
+        "value-not-one-of-the-choices",
+        VALID + '[cluster]\nsku_tier = "free"\n',
+        ("cluster.sku_tier = \"free\": use 'Free', 'Standard' or 'Premium' (exactly, in quotes)",),
+    ),
+    Case(
+        "boolean-in-quotes",
+        VALID + '[cluster]\nkaito_enabled = "true"\n',
+        ('cluster.kaito_enabled = "true": not a valid boolean: write true or false, without quotes',),
+    ),
+    Case(
         "user-pools-as-one-table",
         VALID + '[user_pools]\nname = "cpu"\nvm_size = "Standard_D4s_v5"\n',
         ("user_pools", "write each entry as its own [[user_pools]] table"),

@@ -304,7 +304,7 @@ CASES = [
 ]
 
 # Words that must not reach a reader: class names and pydantic's own phrasing.
-LEAKS = ("Settings", "Input should be a valid dictionary", "Cannot overwrite a value", "Invalid statement")
+LEAKS = ("Settings", "Input should be", "Cannot overwrite a value", "Invalid statement")
 
 
 def _refused(tmp_path: Path, capsys, monkeypatch, files: dict[str, str | bytes]) -> str:
