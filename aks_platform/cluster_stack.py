@@ -12,36 +12,35 @@ from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProvid
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from aks_platform.addresses import PinnedStack
-from aks_platform.azure_facts import container_insights_streams, load_container_insights
 from aks_platform.cluster_roles import assign_cluster_roles
-from aks_platform.construct_props import aks_cluster_props, node_pool_props
-from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
-from aks_platform.immutable_fields import immutable_paths
+from aks_platform.construct_props import (
+    aks_cluster_props,
+    container_insights_props,
+    gateway_api_props,
+    managed_prometheus_props,
+    preview_features_props,
+    user_pools,
+)
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
-from aks_platform.recording_rules import UX_GROUP, load_recording_rule_groups
 from aks_platform.resource_providers import register_needs
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
-from aks_platform.versions import load_table
 from constructs import Construct
 from constructs.agent_pool import AgentPoolNodePool
 from constructs.aks_cluster import AksCluster
 from constructs.azapi import AzapiProvider
-from constructs.container_insights import ContainerInsights, ContainerInsightsProps
-from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
-from constructs.managed_prometheus import (
-    ManagedPrometheus,
-    ManagedPrometheusProps,
-    PrometheusRecordingRule,
-    PrometheusRuleGroup,
-)
-from constructs.preview_features import PreviewFeatures, PreviewFeaturesProps
+from constructs.container_insights import ContainerInsights
+from constructs.gateway_api import ManagedGatewayApi
+from constructs.managed_prometheus import ManagedPrometheus
+from constructs.preview_features import PreviewFeatures
 from constructs.user_node_pool import UserNodePool
 
 
 class ClusterStack(PinnedStack):
-    """`ai-conformant-aks-<environment>`: the AKS cluster, its pools, Gateway API and monitoring."""
+    """`ai-conformant-aks-<environment>`: the AKS cluster, its pools, Gateway API and monitoring.
+
+    It composes constructs with props from aks_platform/construct_props.py."""
 
     def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
         super().__init__(scope, naming.stack, "cluster")
@@ -68,39 +67,15 @@ class ClusterStack(PinnedStack):
         client.override_logical_id("current")
 
         insights = None
-        if settings.container_insights.enabled:
-            collection = load_container_insights()
-            insights = ContainerInsights(
-                self,
-                "container-insights",
-                ContainerInsightsProps(
-                    name=naming.log_analytics_workspace,
-                    rule_name=naming.container_insights_rule,
-                    location=settings.location,
-                    resource_group_name=resource_group.string_value,
-                    retention_in_days=settings.container_insights.retention_in_days,
-                    streams=container_insights_streams(settings.managed_prometheus.enabled),
-                    data_collection_settings=collection["data_collection_settings"],
-                    tags=settings.tags,
-                    extension_name=collection["extension_name"],
-                    data_source_name=collection["data_source_name"],
-                    destination_name=collection["destination_name"],
-                    association_name=collection["association_name"],
-                ),
-            )
+        insights_props = container_insights_props(naming, settings, resource_group.string_value)
+        if insights_props is not None:
+            insights = ContainerInsights(self, "container-insights", insights_props)
 
         depends_on = []
         features = None
-        if settings.preview_features.names:
-            features = PreviewFeatures(
-                self,
-                "preview-features",
-                PreviewFeaturesProps(
-                    subscription_id=client.subscription_id,
-                    features=settings.preview_features.names,
-                    wait=settings.preview_features.wait,
-                ),
-            )
+        features_props = preview_features_props(settings, client.subscription_id)
+        if features_props is not None:
+            features = PreviewFeatures(self, "preview-features", features_props)
             depends_on.append(features.ready)
 
         self.cluster = AksCluster(
@@ -129,67 +104,32 @@ class ClusterStack(PinnedStack):
         # chain. Pools azurerm makes come first, then the Gateway API update, then the pools made by
         # the agentPools API (GPU profile): those are the likeliest to be refused (previews, GPU
         # quota), and the Gateway API must not wait on them.
-        table = load_table()
-        pools = [(pool, nvidia_properties(pool)) for pool in settings.user_pools]
+        pools = user_pools(settings)
         self.user_pools: list[UserNodePool | AgentPoolNodePool] = []
-        for pool, _ in [(pool, found) for pool, found in pools if not found]:
-            self.user_pools.append(self.cluster.add_user_pool(f"pool-{pool.name}", node_pool_props(pool)))
+        for pool in [pool for pool in pools if pool.agent_pool_api_version is None]:
+            self.user_pools.append(self.cluster.add_user_pool(pool.id, pool.props))
 
-        if settings.gateway_api.enabled:
-            gateway = ManagedGatewayApi(
-                self,
-                "gateway-api",
-                ManagedGatewayApiProps(
-                    cluster_id=self.cluster.id,
-                    api_version=settings.gateway_api.api_version,
-                    depends_on=[self.cluster.last_operation],
-                ),
-            )
+        gateway_props = gateway_api_props(settings, self.cluster.id, self.cluster.last_operation)
+        if gateway_props is not None:
+            gateway = ManagedGatewayApi(self, "gateway-api", gateway_props)
             self.cluster.then_operate(gateway.resource)
 
-        for pool, properties in [(pool, found) for pool, found in pools if found]:
-            api = agent_pool_api_version(table, *properties)
-            assert api is not None, "validated settings name an agentPools API version azapi knows"
+        for pool in [pool for pool in pools if pool.agent_pool_api_version is not None]:
             self.user_pools.append(
                 self.cluster.add_user_pool(
-                    f"pool-{pool.name}",
-                    node_pool_props(pool),
-                    agent_pool_api_version=api.name,
-                    replace_on=immutable_paths(),
+                    pool.id,
+                    pool.props,
+                    agent_pool_api_version=pool.agent_pool_api_version,
+                    replace_on=pool.replace_on,
                 )
             )
 
         self.prometheus: ManagedPrometheus | None = None
-        if settings.managed_prometheus.enabled:
-            self.prometheus = ManagedPrometheus(
-                self,
-                "managed-prometheus",
-                ManagedPrometheusProps(
-                    workspace_name=naming.monitor_workspace,
-                    endpoint_name=naming.data_collection_endpoint,
-                    rule_name=naming.data_collection_rule,
-                    rule_association_name=naming.data_collection_rule_association,
-                    location=settings.location,
-                    resource_group_name=resource_group.string_value,
-                    cluster_id=self.cluster.id,
-                    cluster_name=self.cluster.name,
-                    rule_groups=[
-                        PrometheusRuleGroup(
-                            id=group.name,
-                            name=group.resource_name(naming.cluster),
-                            description=group.description,
-                            interval=group.iso8601_interval,
-                            rules=[
-                                PrometheusRecordingRule(rule.record, rule.expr, dict(rule.labels))
-                                for rule in group.rules
-                            ],
-                        )
-                        for group in load_recording_rule_groups()
-                        if settings.managed_prometheus.ux_recording_rules or group.name != UX_GROUP
-                    ],
-                    tags=settings.tags,
-                ),
-            )
+        prometheus_props = managed_prometheus_props(
+            naming, settings, resource_group.string_value, self.cluster.id, self.cluster.name
+        )
+        if prometheus_props is not None:
+            self.prometheus = ManagedPrometheus(self, "managed-prometheus", prometheus_props)
 
         self._protect(settings, insights)
         if settings.resource_providers.enabled:

@@ -145,7 +145,7 @@ class NodePoolSettings(Settings):
     auto_scaling: StrictBool = True
     (
         "The cluster autoscaler; on needs `min_count` and `max_count`, off needs `node_count` and neither "
-        "bound."
+        "bound. On unless set, this app's choice (azurerm's default: off)."
     )
     min_count: StrictInt | None = None
     "Autoscaling lower bound, 0-1000 (at least 1 on the system pool)."
@@ -228,7 +228,7 @@ class EntraIdRbacSettings(Settings):
     """Microsoft Entra ID sign-in for the cluster, with Azure RBAC for Kubernetes authorization."""
 
     azure_rbac_enabled: StrictBool = True
-    "Azure RBAC for Kubernetes authorization."
+    "Azure RBAC for Kubernetes authorization. On unless set, this app's choice (azurerm's default: off)."
     admin_group_object_ids: tuple[Guid, ...] = ()
     "Object ids (GUIDs) of the Entra ID groups that get cluster admin."
     tenant_id: Guid | None = None
@@ -247,16 +247,21 @@ class NetworkSettings(Settings):
     plugin: Literal["azure", "kubenet", "none"] = "azure"
     '"azure" (Azure CNI) or "kubenet"; "none" is refused: nothing in the stacks installs a CNI.'
     plugin_mode: Annotated[Literal["overlay"] | None, BeforeValidator(_unset_to_none)] = "overlay"
-    '"overlay" (needs plugin "azure"); defaults to unset with any other plugin; "none" unsets it.'
+    (
+        '"overlay" (needs plugin "azure"); defaults to unset with any other plugin; "none" unsets it. '
+        "Overlay unless set, this app's choice (azurerm's default: unset)."
+    )
     data_plane: Annotated[Literal["azure", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
     (
         '"azure" or "cilium" (Cilium needs Azure CNI and policy "cilium"); unset with a plugin other than '
-        'azure; "none" unsets it.'
+        "azure; \"none\" unsets it. Cilium unless set, this app's choice (azurerm's "
+        "default: unset)."
     )
     policy: Annotated[Literal["azure", "calico", "cilium"] | None, BeforeValidator(_unset_to_none)] = "cilium"
     (
         '"azure" (Azure CNI only), "calico" (Azure CNI or kubenet) or "cilium" (with the Cilium data '
-        'plane); "none" unsets it.'
+        "plane); \"none\" unsets it. Cilium unless set, this app's choice (azurerm's "
+        "default: unset)."
     )
 
     @model_validator(mode="before")
@@ -271,7 +276,7 @@ class KeyVaultSecretsProviderSettings(Settings):
     """The Secrets Store CSI driver add-on for Azure Key Vault."""
 
     secret_rotation_enabled: StrictBool = True
-    "Poll Key Vault and update mounted secrets."
+    "Poll Key Vault and update mounted secrets. On unless set, this app's choice (azurerm's default: off)."
     rotation_interval: RotationInterval = "2m"
     'Polling interval, a duration such as "2m".'
 
@@ -291,14 +296,15 @@ class ClusterSettings(Settings):
     kubernetes_version: KubernetesVersion = "1.34.2"
     (
         "`MAJOR.MINOR[.PATCH]`, at least 1.34 (the AI conformance floor), a minor and patch listed in "
-        'data/aks-versions.toml; a minor alias such as "1.36" is recommended.'
+        'data/aks-versions.toml; a minor alias such as "1.36" is recommended. This app always sets one '
+        "(azurerm's default: unset, AKS's default version)."
     )
     oidc_issuer_enabled: StrictBool = True
-    "The OIDC issuer; required by KAITO and workload identity."
+    "The OIDC issuer; required by KAITO and workload identity. On unless set (azurerm's default: off)."
     workload_identity_enabled: StrictBool = True
-    "Workload identity; needs the OIDC issuer."
+    "Workload identity; needs the OIDC issuer. On unless set (azurerm's default: off)."
     kaito_enabled: StrictBool = True
-    "KAITO, the AI toolchain operator add-on; needs the OIDC issuer."
+    "KAITO, the AI toolchain operator add-on; needs the OIDC issuer. On unless set (azurerm's default: off)."
     local_account_disabled: StrictBool = False
     "Sign-in through Entra ID only; needs `entra_id_rbac`."
     sku_tier: Literal["Free", "Standard", "Premium"] | None = None
@@ -353,7 +359,7 @@ class IstioSettings(Settings):
         "cluster's minor (data/aks-versions.toml)."
     )
     external_ingress_gateway: StrictBool = True
-    "The add-on's external ingress gateway."
+    "The add-on's external ingress gateway. On unless set (azurerm's default: off)."
     internal_ingress_gateway: StrictBool = False
     "The add-on's internal ingress gateway."
 
