@@ -424,7 +424,8 @@ class ContainerInsightsSettings(Settings):
 
 
 class KaitoWorkspaceSettings(Settings):
-    """A KAITO inference workspace (templates/kaito-workspace.yaml), as the AKS add-on admits it.
+    """A KAITO inference workspace, as the AKS add-on admits it (templates/kaito-workspace-preset.yaml
+    for a preset, kaito-workspace-template.yaml for a pod template of one's own).
 
     The add-on runs KAITO with node auto-provisioning: KAITO creates nodes of `instance_type` for
     the workspace itself (labelled with the workspace's node label), not on the cluster's pools.

@@ -45,7 +45,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
     return [
         *name_problems(name, settings),
         *_check_cluster(settings),
-        *_check_hardening(settings),
+        *_check_cluster_combinations(settings),
         *_check_istio(settings),
         *_check_pools(settings),
         *gpu_pool_problems(settings),
@@ -53,7 +53,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *_check_manifests(settings),
         *endpoint_problems(settings),
         *_check_location(settings),
-        *_check_labels_and_tag_counts(settings),
+        *_check_tag_counts(settings),
         *version_problems(settings),
         *maintenance_problems(settings),
         *pool_problems(settings),
@@ -78,7 +78,7 @@ def _check_cluster(settings: EnvironmentSettings) -> Iterator[Problem]:
                 )
 
 
-def _check_hardening(settings: EnvironmentSettings) -> Iterator[Problem]:
+def _check_cluster_combinations(settings: EnvironmentSettings) -> Iterator[Problem]:
     """Combinations Azure refuses, and formats it would reject at deploy time."""
     cluster = settings.cluster
     if cluster.local_account_disabled and cluster.entra_id_rbac is None:
@@ -411,7 +411,7 @@ def _check_location(settings: EnvironmentSettings) -> Iterator[Problem]:
             )
 
 
-def _check_labels_and_tag_counts(settings: EnvironmentSettings) -> Iterator[Problem]:
+def _check_tag_counts(settings: EnvironmentSettings) -> Iterator[Problem]:
     if len(settings.tags) > TAGS_PER_RESOURCE_MAX:
         yield Problem(
             "tags",

@@ -131,8 +131,9 @@ class AksClusterProps:
     maintenance: MaintenanceProps | None = None
 
 
-def _hardening(settings: AksClusterProps) -> dict[str, object]:
-    """Security and operations attributes; each stays out of the JSON until a field asks for it."""
+def _optional_cluster_attributes(settings: AksClusterProps) -> dict[str, object]:
+    """The cluster's security and operations attributes: each stays out of the JSON (None) until
+    its prop asks for it."""
     rbac = settings.entra_id_rbac
     network = settings.network
     secrets = settings.key_vault_secrets_provider
@@ -263,7 +264,7 @@ class AksCluster(Construct):
             tags=dict(props.tags),
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("default_node_pool[0].node_count", pool),
-            **_hardening(props),
+            **_optional_cluster_attributes(props),
             **maintenance_blocks(props.maintenance),
         )
         # AKS runs one operation on a cluster at a time (a second gets 409 OperationNotAllowed):
