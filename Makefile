@@ -18,8 +18,8 @@ export PIPENV_NOSPIN := 1
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 # Keep Python's bytecode cache on even where the machine turns it off globally: without it
-# every run recompiles the project's modules and pytest rewrites every test module again
-# (about 1.5 s of the in-process suite here). __pycache__ is git-ignored.
+# every run recompiles the project's modules and pytest rewrites every test module again.
+# __pycache__ is git-ignored.
 unexport PYTHONDONTWRITEBYTECODE
 # Where synth and review write (deploy, diff and destroy always read cdktf.out/).
 OUT ?= cdktf.out

@@ -3,7 +3,7 @@
 //
 // A prebuilt provider's lib/index.js is one line per resource module,
 //   exports.kubernetesCluster = require("./kubernetes-cluster");
-// so loading the package requires all of them (2.7 s for azurerm's 1,528). This rewrites
+// so loading the package requires all of them (azurerm's 1,528). This rewrites
 // those lines into getters that require a module when jsii first looks it up, and leaves
 // the file untouched, with a warning, if any line does not have that exact shape.
 "use strict";

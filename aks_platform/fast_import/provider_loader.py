@@ -1,13 +1,13 @@
 """Fast imports of prebuilt CDKTF provider packages: load only the submodules the stacks use.
 
 Why: `cdktf_cdktf_provider_azurerm/__init__.py` ends with `from . import <submodule>` for all
-1,528 resource and data-source modules ("to ensure their types are registered"). Importing
-them costs about 6 s per process, for a stack that uses about ten. This module installs an
-import hook that executes such a package's `__init__` without those trailing lines; each
-submodule is then imported on first use by the ordinary import system, because the package
-keeps its `__path__`. The `from ._jsii import *` line, which loads the jsii assembly into
-Node, still runs; on the Node side, lazy-provider-index.cjs (beside this file) does the same for the
-package's lib/index.js, which otherwise requires every resource module (2.7 s for azurerm).
+1,528 resource and data-source modules ("to ensure their types are registered"), so every process
+imports them all, for a stack that uses about ten (docs/performance.md has the figures). This
+module installs an import hook that executes such a package's `__init__` without those trailing
+lines; each submodule is then imported on first use by the ordinary import system, because the
+package keeps its `__path__`. The `from ._jsii import *` line, which loads the jsii assembly into
+Node, still runs; on the Node side, lazy-provider-index.cjs (beside this file) does the same for
+the package's lib/index.js, which otherwise requires every resource module.
 
 What it relies on, checked on every import (the packages are pinned, and CDKTF is archived,
 but a silent change must never slip through): exactly one `from ._jsii import *` line, and a
