@@ -1,6 +1,6 @@
 """checkov's kubernetes framework over the objects each workloads stack applies, against its baseline.
 
-One checkov run (a subprocess, offline as the Terraform scan: aks_platform/security_scan.checkov_env)
+One checkov run (a subprocess, offline as the Terraform scan: aks_platform.tools.security_scan.checkov_env)
 scans dev, prod and a probe stack with a deliberately bare Deployment, which shows the gate can fail.
 """
 
