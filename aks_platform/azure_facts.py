@@ -29,14 +29,14 @@ class VmSize:
     cache_gib: int
     temp_gib: int
     gpus: int
-    # GPU instances per GPU for each AKS MIG profile (gpu_instance) the size supports, and the
-    # NVIDIA profile name of each (such as 1g.10gb).
     mig_instances: dict[str, int]
+    "GPU instances per GPU for each AKS MIG profile (gpu_instance) the size supports."
     source: str
     family: str = ""
     burstable: bool = False
     gpu_model: str = ""
     mig_profiles: dict[str, str] = field(default_factory=dict)
+    "NVIDIA's profile name for each of those AKS MIG profiles (such as 1g.10gb)."
 
     @property
     def ephemeral_os_disk_max_gib(self) -> int:

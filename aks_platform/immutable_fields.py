@@ -25,10 +25,10 @@ MANAGED_CLUSTERS = "Microsoft.ContainerService/managedClusters@"
 
 @dataclass(frozen=True)
 class ImmutableField:
-    # Dot-separated path in the agentPools REST body, such as "properties.vmSize".
     path: str
-    # The azurerm_kubernetes_cluster_node_pool attribute, when azurerm has one.
+    'Dot-separated path in the agentPools REST body, such as "properties.vmSize".'
     azurerm: str | None
+    "The azurerm_kubernetes_cluster_node_pool attribute, when azurerm has one."
     source: str
 
 

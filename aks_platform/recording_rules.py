@@ -36,9 +36,10 @@ class RecordingRuleGroup:
     name: str
     interval: str
     rules: tuple[RecordingRule, ...]
-    # Microsoft's own name pattern ({cluster}) and description, where they are not the default.
     azure_name: str | None = None
+    "Microsoft's own name pattern ({cluster}), where it is not the default."
     azure_description: str | None = None
+    "Microsoft's own description, where it is not the default."
 
     @property
     def description(self) -> str:

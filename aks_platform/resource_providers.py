@@ -32,8 +32,8 @@ class UnknownResourceTypeError(LookupError):
 @dataclass(frozen=True)
 class Needs:
     providers: frozenset[str] = frozenset()
-    # "Namespace/FeatureName"
     features: frozenset[str] = frozenset()
+    '"Namespace/FeatureName"'
 
     def __or__(self, other: Needs) -> Needs:
         return Needs(self.providers | other.providers, self.features | other.features)

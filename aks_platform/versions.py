@@ -38,14 +38,14 @@ class KubernetesMinor:
     lts_end: datetime.date | None
     patches: dict[str, datetime.date]
     source: str
-    # The Gateway API bundle (CRD release) AKS's managed installation puts on this minor.
     gateway_api_bundle: str | None = None
-    # What `az aks get-versions` listed in one region on one day (make refresh-versions), if run.
+    "The Gateway API bundle (CRD release) AKS's managed installation puts on this minor."
     offered: tuple[str, ...] | None = None
+    "What `az aks get-versions` listed in one region on one day (make refresh-versions), if run."
     offered_in: str | None = None
     offered_on: datetime.date | None = None
-    # False while AKS's GA of the minor is only announced (data/aks-versions.toml: ga_confirmed).
     ga_confirmed: bool = True
+    "False while AKS's GA of the minor is only announced (data/aks-versions.toml: ga_confirmed)."
 
     def newest_patch(self) -> str | None:
         return max(self.patches, key=version_key) if self.patches else None
@@ -73,15 +73,16 @@ class ApiVersion:
     name: str
     gateway_api: bool
     preview: bool
-    # agentPools properties.gpuProfile.nvidia.managementMode / .migStrategy
     gpu_management: bool
+    "Whether the version has agentPools properties.gpuProfile.nvidia.managementMode."
     mig_strategy: bool
+    "Whether it has properties.gpuProfile.nvidia.migStrategy."
     needs_features: tuple[str, ...]
     source: str
-    # agentPools gpuProfile.nvidia.driverMode (DevicePlugin, DRA)
     driver_mode: bool = False
-    # False: recorded for its properties, but api_version_for never picks it by itself.
+    "Whether it has agentPools gpuProfile.nvidia.driverMode (DevicePlugin, DRA)."
     adopted: bool = True
+    "False: recorded for its properties, but api_version_for never picks it by itself."
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class VersionTable:
     as_of: datetime.date
     patch_retention_days: int
     warn_days_before: int
-    # How old as_of may get before every run warns that the table needs a refresh.
     stale_after_days: int
+    "How old as_of may get before every run warns that the table needs a refresh."
     kubernetes: dict[str, KubernetesMinor]
     istio: dict[str, IstioRevision]
     api_versions: dict[str, ApiVersion]

@@ -31,19 +31,23 @@ COUNT_PATH = "properties.count"
 class AgentPoolProps:
     """A user pool of one cluster, made by the agentPools API."""
 
-    # Azure resource id of the cluster (AksCluster.id): the pool's parent.
     cluster_id: str
+    "Azure resource id of the cluster (AksCluster.id): the pool's parent."
     pool: NodePoolProps
-    # agentPools API version with every field the body sends (for gpuProfile.nvidia: a preview or
-    # 2026-08-01 and later), and one the pinned azapi embeds a schema for.
     api_version: str
-    # Tags of the pool's scale set; the pool's own tags (NodePoolProps.tags) are merged over them.
+    (
+        "agentPools API version with every field the body sends (for gpuProfile.nvidia: a preview or "
+        "2026-08-01 and later), and one the pinned azapi embeds a schema for."
+    )
     tags: Mapping[str, str] = field(default_factory=dict)
-    # AKS runs one operation on a cluster at a time: the pool waits for the operations before it.
+    "Tags of the pool's scale set; the pool's own tags (NodePoolProps.tags) are merged over them."
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
-    # Body paths (dot-separated, such as "properties.vmSize") that AKS fixes at creation: a change
-    # to one that the body sends replaces the pool instead of sending an update AKS refuses.
+    "AKS runs one operation on a cluster at a time: the pool waits for the operations before it."
     replace_on: Sequence[str] = field(default_factory=tuple)
+    (
+        'Body paths (dot-separated, such as "properties.vmSize") that AKS fixes at creation: a change to one '
+        "that the body sends replaces the pool instead of sending an update AKS refuses."
+    )
 
 
 def _present(body: Mapping[str, Any], path: str) -> bool:

@@ -42,8 +42,8 @@ from constructs.user_node_pool import UserNodePool, UserNodePoolProps, needs_age
 class IstioProps:
     """The Istio-based service mesh add-on."""
 
-    # Add-on revisions such as "asm-1-28"; two only while a canary upgrade runs.
     revisions: Sequence[str]
+    'Add-on revisions such as "asm-1-28"; two only while a canary upgrade runs.'
     external_ingress_gateway: bool = False
     internal_ingress_gateway: bool = False
 
@@ -52,8 +52,8 @@ class IstioProps:
 class MetricsProps:
     """The managed Prometheus metrics add-on (monitor_metrics)."""
 
-    # Kubernetes label and annotation keys kube-state-metrics may export (comma-joined for Azure).
     labels_allowed: Sequence[str] = ()
+    "Kubernetes label and annotation keys kube-state-metrics may export (comma-joined for Azure)."
     annotations_allowed: Sequence[str] = ()
 
 
@@ -62,10 +62,10 @@ class EntraIdRbacProps:
     """Microsoft Entra ID sign-in, with Azure RBAC for Kubernetes authorization when enabled."""
 
     azure_rbac_enabled: bool = False
-    # Object ids of the Entra ID groups that get cluster admin.
     admin_group_object_ids: Sequence[str] = ()
-    # None means the tenant of the deploying identity.
+    "Object ids of the Entra ID groups that get cluster admin."
     tenant_id: str | None = None
+    "None means the tenant of the deploying identity."
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ class KeyVaultSecretsProviderProps:
     """The Secrets Store CSI driver add-on for Azure Key Vault."""
 
     secret_rotation_enabled: bool = False
-    # Polling interval when rotation is on, a Go duration such as "2m" (AKS default).
     rotation_interval: str = "2m"
+    'Polling interval when rotation is on, a Go duration such as "2m" (AKS default).'
 
 
 @dataclass(frozen=True)
@@ -96,22 +96,23 @@ class AksClusterProps:
     location: str
     resource_group_name: str
     system_pool: NodePoolProps
-    # "1.34" (a minor that AKS keeps patched) or "1.34.2"; None takes AKS's default version.
     kubernetes_version: str | None = None
+    "\"1.34\" (a minor that AKS keeps patched) or \"1.34.2\"; None takes AKS's default version."
     oidc_issuer_enabled: bool = False
-    # Needs the OIDC issuer.
     workload_identity_enabled: bool = False
-    # KAITO, the AI toolchain operator add-on; needs the OIDC issuer.
+    "Workload identity; needs the OIDC issuer."
     kaito_enabled: bool = False
+    "KAITO, the AI toolchain operator add-on; needs the OIDC issuer."
     local_account_disabled: bool = False
     istio: IstioProps | None = None
     metrics: MetricsProps | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
-    # Log Analytics workspace for Container Insights (oms_agent); None leaves the add-on off.
     log_analytics_workspace_id: str | None = None
+    "Log Analytics workspace for Container Insights (oms_agent); None leaves the add-on off."
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
-    # Hardening and operations; each stays out of the JSON until set.
+    # Security and operations; each stays out of the JSON until set.
     sku_tier: Literal["Free", "Standard", "Premium"] | None = None
+    "The cluster's pricing tier; None leaves AKS's default (Free)."
     support_plan: Literal["KubernetesOfficial", "AKSLongTermSupport"] | None = None
     cost_analysis_enabled: bool = False
     automatic_upgrade_channel: Literal["patch", "rapid", "stable", "node-image"] | None = None
@@ -119,16 +120,16 @@ class AksClusterProps:
     azure_policy_enabled: bool = False
     private_cluster_enabled: bool = False
     disk_encryption_set_id: str | None = None
-    # Image cleaner interval in hours (24-2160); None leaves the image cleaner off.
     image_cleaner_interval_hours: int | None = None
+    "Image cleaner interval in hours (24-2160); None leaves the image cleaner off."
     entra_id_rbac: EntraIdRbacProps | None = None
     network: NetworkProps | None = None
     api_server_authorized_ip_ranges: Sequence[str] = ()
     key_vault_secrets_provider: KeyVaultSecretsProviderProps | None = None
     keda: bool = False
     vertical_pod_autoscaler: bool = False
-    # Planned maintenance windows (constructs/maintenance.py); None: upgrades at any time.
     maintenance: MaintenanceProps | None = None
+    "Planned maintenance windows (constructs/maintenance.py); None: upgrades at any time."
 
 
 def _optional_cluster_attributes(settings: AksClusterProps) -> dict[str, object]:

@@ -31,28 +31,29 @@ class CrdWaitProps:
 
     crds: Sequence[str]
     command: str
-    #: Where the command runs, relative to the stack's folder (cdktf.out/stacks/<stack>).
     working_dir: str | None = None
+    "Where the command runs, relative to the stack's folder (cdktf.out/stacks/<stack>)."
 
 
 @dataclass(frozen=True)
 class ClusterObjectsProps:
     """One release of a local chart that applies `objects` as given."""
 
-    #: Helm release name (at most 53 characters; a change replaces the release).
     release_name: str
-    #: Namespace Helm keeps the release in; objects name their own namespace.
+    "Helm release name (at most 53 characters; a change replaces the release)."
     namespace: str
-    #: Path of the local chart relative to where Terraform runs, and its version.
+    "Namespace Helm keeps the release in; objects name their own namespace."
     chart: str
+    "Path of the local chart relative to where Terraform runs."
     chart_version: str
+    "The local chart's version (its Chart.yaml's)."
     objects: Sequence[Mapping[str, Any]]
-    #: The CRD wait before the install; None when every kind is built in.
     crd_wait: CrdWaitProps | None = None
-    #: Adopt objects of the same name that exist without Helm's labels (a move from kubernetes_manifest).
+    "The CRD wait before the install; None when every kind is built in."
     adopt_existing: bool = False
-    #: Seconds Helm waits for the install and, on delete, for the objects to be gone.
+    "Adopt objects of the same name that exist without Helm's labels (a move from kubernetes_manifest)."
     timeout: int | None = None
+    "Seconds Helm waits for the install and, on delete, for the objects to be gone."
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 

@@ -32,21 +32,22 @@ from constructs import Construct
 class ContainerInsightsProps:
     """Where the workspace and rule go, and what the rule collects."""
 
-    #: Name of the Log Analytics workspace.
     name: str
-    #: Name of the Container Insights data collection rule.
+    "Name of the Log Analytics workspace."
     rule_name: str
+    "Name of the Container Insights data collection rule."
     location: str
     resource_group_name: str
-    #: Days the workspace keeps logs (Azure allows 30-730).
     retention_in_days: int
-    #: Container Insights streams the rule sends to the workspace (Microsoft-ContainerLogV2, ...).
+    "Days the workspace keeps logs (Azure allows 30-730)."
     streams: Sequence[str]
-    #: The rule's extension settings ("dataCollectionSettings": interval, namespace filtering, ...).
+    "Container Insights streams the rule sends to the workspace (Microsoft-ContainerLogV2, ...)."
     data_collection_settings: Mapping[str, object]
+    "The rule's extension settings (\"dataCollectionSettings\": interval, namespace filtering, ...)."
     tags: Mapping[str, str] = field(default_factory=dict)
-    #: Names Microsoft's onboarding uses for the rule's parts; the defaults are its values.
+    # The names of the rule's parts: the defaults are those Microsoft's onboarding uses.
     extension_name: str = "ContainerInsights"
+    "The rule's extension."
     data_source_name: str = "ContainerInsightsExtension"
     destination_name: str = "ciworkspace"
     association_name: str = "ContainerInsightsExtension"

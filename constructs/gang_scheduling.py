@@ -38,14 +38,14 @@ _BlockStrings.add_representer(str, _string)
 class GangSchedulingProps:
     """The Kueue chart to install, and the release of the queues (installed after it)."""
 
-    #: helm_release arguments of the Kueue chart (repository, chart, version, namespace, ...).
     kueue_chart: Mapping[str, Any]
-    #: The Kueue objects (ResourceFlavors, ClusterQueues, LocalQueues) and how they are applied.
+    "helm_release arguments of the Kueue chart (repository, chart, version, namespace, ...)."
     queues: ClusterObjectsProps
-    #: Namespaces this construct creates for its LocalQueues (others must exist already).
+    "The Kueue objects (ResourceFlavors, ClusterQueues, LocalQueues) and how they are applied."
     namespaces: Sequence[str] = ()
-    #: Values of the Kueue chart (replicas, disruption budget, manager configuration).
+    "Namespaces this construct creates for its LocalQueues (others must exist already)."
     kueue_values: Mapping[str, Any] = field(default_factory=dict)
+    "Values of the Kueue chart (replicas, disruption budget, manager configuration)."
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
 
 

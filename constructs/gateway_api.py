@@ -19,12 +19,12 @@ from constructs.azapi import AzapiUpdateResource
 class ManagedGatewayApiProps:
     """The managed Gateway API installation of one cluster."""
 
-    # Azure resource id of the cluster (AksCluster.id).
     cluster_id: str
-    # managedClusters API version that has ingressProfile.gatewayAPI (2026-03-01 or later).
+    "Azure resource id of the cluster (AksCluster.id)."
     api_version: str
-    # At least the cluster's last operation (AksCluster.last_operation): AKS takes one at a time.
+    "managedClusters API version that has ingressProfile.gatewayAPI (2026-03-01 or later)."
     depends_on: Sequence[ITerraformDependable] = ()
+    "At least the cluster's last operation (AksCluster.last_operation): AKS takes one at a time."
 
 
 class ManagedGatewayApi(Construct):

@@ -25,8 +25,8 @@ class InferenceRoutingProps:
     """The release of the routing objects (Gateway, Service, HTTPRoute), and namespaces to create first."""
 
     objects: ClusterObjectsProps
-    # Namespaces to create first, such as the Gateway's own.
     namespaces: Sequence[str] = ()
+    "Namespaces to create first, such as the Gateway's own."
 
 
 class InferenceRouting(Construct):

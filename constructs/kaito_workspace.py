@@ -42,9 +42,11 @@ class KaitoWorkspaceProps:
     """The namespace to create and the release of the `kaito.sh` Workspace in it."""
 
     namespace: str
-    #: The Workspace's release: objects = [the Workspace], namespace = the namespace above;
-    #: its depends_on should hold the KaitoNodesGone guard.
     release: ClusterObjectsProps
+    (
+        "The Workspace's release: objects = [the Workspace], namespace = the namespace above; its depends_on "
+        "should hold the KaitoNodesGone guard."
+    )
 
 
 class KaitoNodesGone(Construct):

@@ -24,12 +24,12 @@ class ScheduledWindowProps:
     """A recurring window: Daily, Weekly, AbsoluteMonthly or RelativeMonthly."""
 
     frequency: str
-    # Days, weeks or months between windows, by frequency.
     interval: int
-    # 4-24 hours.
+    "Days, weeks or months between windows, by frequency."
     duration_hours: int
-    # "HH:MM" in utc_offset's time.
+    "4-24 hours."
     start_time: str
+    "\"HH:MM\" in utc_offset's time."
     utc_offset: str = "+00:00"
     day_of_week: str | None = None
     day_of_month: int | None = None

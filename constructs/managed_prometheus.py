@@ -51,13 +51,13 @@ class PrometheusRecordingRule:
 class PrometheusRuleGroup:
     """One `azurerm_monitor_alert_prometheus_rule_group` of recording rules."""
 
-    # Construct id of the group's resource: unique within the construct.
     id: str
-    # Azure resource name (1-260 characters).
+    "Construct id of the group's resource: unique within the construct."
     name: str
+    "Azure resource name (1-260 characters)."
     description: str
-    # How often the rules are evaluated, as an ISO 8601 duration between PT1M and PT15M.
     interval: str
+    "How often the rules are evaluated, as an ISO 8601 duration between PT1M and PT15M."
     rules: Sequence[PrometheusRecordingRule]
 
 
@@ -65,18 +65,20 @@ class PrometheusRuleGroup:
 class ManagedPrometheusProps:
     """Names and placement of the workspace, its collection path, and the rule groups to create."""
 
-    # Azure Monitor workspace (4-44 characters); also names the rule's destination.
     workspace_name: str
-    # Data collection endpoint (3-44) and rule (1-64) that carry the metrics add-on's series.
+    "Azure Monitor workspace (4-44 characters); also names the rule's destination."
     endpoint_name: str
+    "Data collection endpoint (3-44 characters) that carries the metrics add-on's series."
     rule_name: str
-    # The cluster's association with the rule (the endpoint's association has a fixed name).
+    "Data collection rule (1-64 characters) that carries them."
     rule_association_name: str
+    "The cluster's association with the rule (the endpoint's association has a fixed name)."
     location: str
     resource_group_name: str
-    # The cluster whose metrics add-on sends to this workspace, and its name (rule groups scope to it).
     cluster_id: str
+    "The cluster whose metrics add-on sends to this workspace."
     cluster_name: str
+    "That cluster's name (rule groups scope to it)."
     rule_groups: Sequence[PrometheusRuleGroup] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 

@@ -17,50 +17,56 @@ from cdktf import TerraformResourceLifecycle
 class UpgradeProps:
     """How AKS surges and drains the pool's nodes during an upgrade."""
 
-    # Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").
     max_surge: str = "10%"
-    # Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30 minutes).
+    'Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").'
     drain_timeout_in_minutes: int = 0
-    # Minutes to wait after upgrading a node before the next; 0 means none.
+    "Minutes to wait for a node's pods to be evicted; 0 is AKS's default (30 minutes)."
     node_soak_duration_in_minutes: int = 0
+    "Minutes to wait after upgrading a node before the next; 0 means none."
 
 
 @dataclass(frozen=True)
 class NodePoolProps:
     """One node pool: the cluster's system pool (`AksClusterProps.system_pool`) or a user pool."""
 
-    # 1-12 lowercase letters and digits, starting with a letter; unique in the cluster.
     name: str
-    # An Azure VM size, such as Standard_D4ds_v5 or Standard_NC24ads_A100_v4.
+    "1-12 lowercase letters and digits, starting with a letter; unique in the cluster."
     vm_size: str
-    # Name of the temporary pool AKS creates when a change needs the pool rotated (same rules as
-    # `name`); None means changes that need a rotation fail instead.
+    "An Azure VM size, such as Standard_D4ds_v5 or Standard_NC24ads_A100_v4."
     temporary_name_for_rotation: str | None = None
-    # Nodes to start with; with autoscaling, the autoscaler owns the count afterwards.
+    (
+        "Name of the temporary pool AKS creates when a change needs the pool rotated (same rules as `name`); "
+        "None means changes that need a rotation fail instead."
+    )
     node_count: int | None = None
+    "Nodes to start with; with autoscaling, the autoscaler owns the count afterwards."
     auto_scaling: bool = False
-    # Autoscaling bounds (0-1000); only with auto_scaling.
     min_count: int | None = None
+    "Autoscaling's lower bound (0-1000); only with auto_scaling."
     max_count: int | None = None
-    # Availability zones ("1", "2", "3"); empty means no zone pinning.
+    "Autoscaling's upper bound (0-1000); only with auto_scaling."
     zones: Sequence[str] = ()
+    'Availability zones ("1", "2", "3"); empty means no zone pinning.'
     labels: Mapping[str, str] = field(default_factory=dict)
-    # "key=value:Effect" (NoSchedule, PreferNoSchedule or NoExecute); user pools only.
     taints: Sequence[str] = ()
-    # GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.
+    '"key=value:Effect" (NoSchedule, PreferNoSchedule or NoExecute); user pools only.'
     gpu_driver: Literal["Install", "None"] | None = None
-    # Multi-instance GPU profile (MIG1g ... MIG7g) on MIG-capable sizes.
+    'GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.'
     gpu_instance: str | None = None
-    # AKS's managed GPU stack (gpuProfile.nvidia.managementMode) and its MIG strategy; user pools
-    # only, created through the agentPools API (constructs/agent_pool.py), fixed once created.
+    "Multi-instance GPU profile (MIG1g ... MIG7g) on MIG-capable sizes."
     gpu_management: Literal["Managed", "Unmanaged"] | None = None
+    (
+        "AKS's managed GPU stack (gpuProfile.nvidia.managementMode); user pools only, created through the "
+        "agentPools API (constructs/agent_pool.py), fixed once created."
+    )
     mig_strategy: Literal["Single", "Mixed"] | None = None
-    # Tags of the pool's own scale set; merged over the tags given to the cluster or pool construct.
+    "The managed GPU stack's MIG strategy (gpuProfile.nvidia.migStrategy); as gpu_management."
     tags: Mapping[str, str] = field(default_factory=dict)
-    # System pool only: taint it CriticalAddonsOnly so that only system pods run there.
+    "Tags of the pool's own scale set; merged over the tags given to the cluster or pool construct."
     only_critical_addons: bool = False
-    # None leaves the upgrade settings to AKS.
+    "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
     upgrade: UpgradeProps | None = None
+    "None leaves the upgrade settings to AKS."
     max_pods: int | None = None
     os_disk_type: Literal["Managed", "Ephemeral"] | None = None
     os_disk_size_gb: int | None = None

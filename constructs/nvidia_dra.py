@@ -28,18 +28,18 @@ AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
 class NvidiaDraProps:
     """Where the driver runs and where it finds the NVIDIA driver on the host."""
 
-    #: helm_release arguments of the nvidia-dra-driver-gpu chart.
     chart: Mapping[str, Any]
-    #: The user pool whose GPUs it publishes.
+    "helm_release arguments of the nvidia-dra-driver-gpu chart."
     node_pool: str
-    #: Host path of the NVIDIA driver ("/run/nvidia/driver" with NVIDIA's GPU Operator).
+    "The user pool whose GPUs it publishes."
     driver_root: str
-    #: Key of the pool's GPU taint, which the kubelet plugin must tolerate.
+    "Host path of the NVIDIA driver (\"/run/nvidia/driver\" with NVIDIA's GPU Operator)."
     gpu_taint_key: str | None = None
-    #: True only where no device plugin runs on the pool: sets the chart's gpuResourcesEnabledOverride.
+    "Key of the pool's GPU taint, which the kubelet plugin must tolerate."
     no_device_plugin: bool = False
-    #: resource.k8s.io version for the chart's DeviceClass; unset, the chart asks the cluster.
+    "True only where no device plugin runs on the pool: sets the chart's gpuResourcesEnabledOverride."
     resource_api_version: str | None = None
+    "resource.k8s.io version for the chart's DeviceClass; unset, the chart asks the cluster."
 
 
 def dra_values(props: NvidiaDraProps) -> dict[str, Any]:

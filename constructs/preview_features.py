@@ -26,11 +26,13 @@ class PreviewFeaturesProps:
     """Microsoft.ContainerService preview features to register in one subscription."""
 
     subscription_id: str
-    # Feature names, such as ManagedGPUExperiencePreview.
     features: Sequence[str]
-    # How long to wait after registering before the provider is registered again (a Go duration;
-    # registration is asynchronous and AKS documents no way to poll it from Terraform).
+    "Feature names, such as ManagedGPUExperiencePreview."
     wait: str = "60s"
+    (
+        "How long to wait after registering before the provider is registered again (a Go duration; "
+        "registration is asynchronous and AKS documents no way to poll it from Terraform)."
+    )
 
 
 class PreviewFeatures(Construct):

@@ -22,13 +22,15 @@ from constructs.preview_features import FEATURE_REGISTRATION_TYPE, PROVIDER_TYPE
 @dataclass(frozen=True)
 class ResourceProvidersProps:
     subscription_id: str
-    # Namespaces such as Microsoft.Monitor.
     providers: Sequence[str]
-    # "Namespace/FeatureName", such as Microsoft.Compute/EncryptionAtHost; their namespaces are
-    # registered after the wait.
+    "Namespaces such as Microsoft.Monitor."
     features: Sequence[str] = ()
-    # A Go duration, after the feature registrations.
+    (
+        '"Namespace/FeatureName", such as Microsoft.Compute/EncryptionAtHost; their namespaces are '
+        "registered after the wait."
+    )
     wait: str = "60s"
+    "A Go duration, after the feature registrations."
 
 
 class ResourceProviders(Construct):

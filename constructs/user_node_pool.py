@@ -27,13 +27,13 @@ from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_field
 class UserNodePoolProps:
     """A user pool of one cluster."""
 
-    # Azure resource id of the cluster (AksCluster.id).
     cluster_id: str
+    "Azure resource id of the cluster (AksCluster.id)."
     pool: NodePoolProps
-    # Tags for the pool; the pool's own tags (NodePoolProps.tags) are merged over them.
     tags: Mapping[str, str] = field(default_factory=dict)
-    # AKS runs one operation on a cluster at a time: a pool waits for the operations before it.
+    "Tags for the pool; the pool's own tags (NodePoolProps.tags) are merged over them."
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+    "AKS runs one operation on a cluster at a time: a pool waits for the operations before it."
 
 
 class UserNodePool(Construct):

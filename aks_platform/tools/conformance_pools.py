@@ -25,13 +25,14 @@ class GpuPool:
     vm_size: str
     taints: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    # gpuProfile.driver / azurerm gpu_driver; AKS installs the driver on NVIDIA sizes by default.
     driver: str | None = None
-    # gpuInstanceProfile / azurerm gpu_instance (the MIG profile).
+    "gpuProfile.driver / azurerm gpu_driver; AKS installs the driver on NVIDIA sizes by default."
     mig_profile: str | None = None
-    # gpuProfile.nvidia.managementMode and migStrategy (agentPools API only).
+    "gpuInstanceProfile / azurerm gpu_instance (the MIG profile)."
     management_mode: str | None = None
+    "gpuProfile.nvidia.managementMode (agentPools API only)."
     mig_strategy: str | None = None
+    "gpuProfile.nvidia.migStrategy (agentPools API only)."
     auto_scaling: bool = False
     min_count: int | None = None
     max_count: int | None = None
