@@ -89,8 +89,8 @@ class ObjectsApplier:
 
     cluster_name: str
     auth: Auth
-    #: What every release and CRD wait comes after (the cluster's role assignments taking effect).
     after: tuple[ITerraformDependable, ...] = ()
+    "What every release and CRD wait comes after (the cluster's role assignments taking effect)."
 
     def props(
         self,

@@ -24,12 +24,12 @@ from constructs import Construct
 @dataclass(frozen=True)
 class ClusterRoleAssignmentsProps:
     cluster_id: str
-    #: Principal id of the cluster's (control plane) identity.
     cluster_principal_id: str
+    "Principal id of the cluster's (control plane) identity."
     disk_encryption_set_id: str | None = None
     disk_encryption_set_role: str = "Reader"
-    #: Object id that gets `deployer_role` at the cluster's scope; None: no assignment.
     deployer_principal_id: str | None = None
+    "Object id that gets `deployer_role` at the cluster's scope; None: no assignment."
     deployer_role: str = "Azure Kubernetes Service RBAC Cluster Admin"
     propagation_seconds: int = 300
     depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)

@@ -28,8 +28,8 @@ class RemoteState:
     name: str
     backend: str
     where: str
-    #: The state document, or None when it does not exist; "unknown" when it could not be read.
     state: dict[str, Any] | str | None
+    'The state document, or None when it does not exist; "unknown" when it could not be read.'
 
     @property
     def has_outputs(self) -> bool:
