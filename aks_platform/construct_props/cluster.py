@@ -156,8 +156,8 @@ class UserPool:
 
     id: str
     props: NodePoolProps
-    # Set for a pool with gpuProfile.nvidia (an AgentPoolNodePool): the agentPools API version.
     agent_pool_api_version: str | None = None
+    "Set for a pool with gpuProfile.nvidia (an AgentPoolNodePool): the agentPools API version."
     replace_on: tuple[str, ...] = ()
 
 
