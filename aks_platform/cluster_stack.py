@@ -40,7 +40,7 @@ from constructs.user_node_pool import UserNodePool
 class ClusterStack(PinnedStack):
     """`ai-conformant-aks-<environment>`: the AKS cluster, its pools, Gateway API and monitoring.
 
-    It composes constructs with props from aks_platform/construct_props.py."""
+    It composes constructs with props from aks_platform/construct_props/."""
 
     def __init__(self, scope: Construct, naming: Naming, settings: EnvironmentSettings) -> None:
         super().__init__(scope, naming.stack, "cluster")
