@@ -100,3 +100,18 @@ def test_image_tags() -> None:
     assert kaito_version.version_from_image("mcr.microsoft.com/aks/kaito/workspace:0.6.0") == "v0.6.0"
     assert kaito_version.version_from_image("ghcr.io/kaito-project/kaito/workspace:v0.12.1") == "v0.12.1"
     assert kaito_version.version_from_image("mcr.microsoft.com/aks/kaito/workspace@sha256:abc") is None
+
+
+def test_what_was_read_is_said(cluster_tools) -> None:
+    cluster_tools("mcr.microsoft.com/aks/kaito/workspace:0.12.0")
+    preflight.preflight("diff", ["dev"])
+    assert preflight.KAITO_NOTES == [
+        "environments/dev.toml: the cluster's KAITO add-on runs v0.12.0 "
+        "(mcr.microsoft.com/aks/kaito/workspace:0.12.0)"
+    ]
+    cluster_tools("")  # a cluster without the add-on's controller
+    preflight.preflight("diff", ["dev"])
+    assert (
+        "KAITO version not read (no kube-system/kaito-workspace Deployment readable"
+        in preflight.KAITO_NOTES[0]
+    )

@@ -148,6 +148,10 @@ def check_protection(path: Path) -> Iterator[str]:
         )
 
 
+# What check_kaito_version read in this run, said after the checks pass.
+KAITO_NOTES: list[str] = []
+
+
 def check_kaito_version(path: Path) -> Iterator[str]:
     """The add-on's KAITO version, read off the cluster once it exists, against the Workspace."""
     settings, _ = load_environment(path)
@@ -156,7 +160,13 @@ def check_kaito_version(path: Path) -> Iterator[str]:
         return
     naming = Naming(path.stem, settings.prefix, settings.location)
     reading = kaito_version.read_addon_version(resource_group, naming.cluster)
-    yield from kaito_version.version_problems(environment_label(path.parent, path.stem), settings, reading)
+    label = environment_label(path.parent, path.stem)
+    KAITO_NOTES.append(
+        f"{label}: the cluster's KAITO add-on runs {reading.version} ({reading.detail})"
+        if reading.version
+        else f"{label}: KAITO version not read ({reading.detail}); the Workspace was not held against it"
+    )
+    yield from kaito_version.version_problems(label, settings, reading)
 
 
 def state_notes(paths: list[Path]) -> Iterator[str]:
@@ -180,6 +190,7 @@ def preflight(action: str, names: list[str], directory: Path = ENVIRONMENTS_DIR)
     if unknown:
         return [f"no such environment: {', '.join(unknown)}; environments: {', '.join(files)}"]
     paths = [files[name] for name in names]
+    KAITO_NOTES.clear()
     problems = [*check_terraform(), *check_azure_cli(), *check_resource_group(), *check_kubelogin(paths)]
     if action in ("deploy", "diff"):
         for path in paths:
@@ -211,7 +222,7 @@ def main(argv: list[str]) -> int:
             f"preflight: {len(problems)} problem(s); nothing was synthesized or {action}ed", file=sys.stderr
         )
         return 1
-    for note in state_notes([environment_files()[name] for name in names]):
+    for note in [*state_notes([environment_files()[name] for name in names]), *KAITO_NOTES]:
         print(f"preflight: note: {note}")
     print(f"preflight: ok for {action} of {', '.join(names)}")
     return 0
