@@ -285,7 +285,7 @@ def endpoint_notices(settings: EnvironmentSettings) -> list[Notice]:
         notices.append(
             Notice(
                 f"{KEY}.insecure_public_http",
-                "true",
+                True,
                 f"the model is reachable from the internet without {' and '.join(missing)}: anyone can send "
                 "it prompts",
                 fixes=(((f"{KEY}.exposure", "internal"), (f"{KEY}.insecure_public_http", False)),),

@@ -236,7 +236,8 @@ class Notice:
     of them). `advice` is said instead when no settings change can help (refresh the table)."""
 
     key: str
-    value: str
+    value: str | bool
+    """The value as written, rendered in TOML's form (a string quoted, a boolean bare)."""
     message: str
     fixes: tuple[Fix, ...]
     retired: bool

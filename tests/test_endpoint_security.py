@@ -92,8 +92,10 @@ def test_dev_gateway_is_public_http_as_main_tf_and_warned(dev_workloads: Stack) 
     (gateway,) = of_kind(applied(dev_workloads), "Gateway")
     assert "infrastructure" not in gateway["spec"]
     assert [listener["protocol"] for listener in gateway["spec"]["listeners"]] == ["HTTP"]
-    keys = [notice.key for notice in endpoint.endpoint_notices(environment_settings("dev"))]
-    assert "workloads.inference_routing.insecure_public_http" in keys
+    notices = {notice.key: notice for notice in endpoint.endpoint_notices(environment_settings("dev"))}
+    warned = notices["workloads.inference_routing.insecure_public_http"]
+    # Rendered as the file has it: a TOML boolean, not the string "true".
+    assert "insecure_public_http = true: " in warned.render("environments/dev.toml")
 
 
 def test_the_gateway_name_in_the_template_is_the_one_policies_target() -> None:
