@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from aks_platform import manifests
-from aks_platform.field_rules import ENTRA_ISSUER
 from aks_platform.paths import DATA
 from aks_platform.queues import NO_BATCH_POOL
 from aks_platform.settings import EnvironmentSettings, InferenceRoutingSettings, KaitoWorkspaceSettings
+from aks_platform.settings.routing import ENTRA_ISSUER
 from aks_platform.validation_types import Problem
 from aks_platform.versions import Notice
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from cdktf import TerraformResource
 from cdktf_cdktf_provider_azurerm.management_lock import ManagementLock
 
-from aks_platform.settings_production import ProtectionSettings
+from aks_platform.settings.production import ProtectionSettings
 from constructs import Construct
 
 LOCK_NAME = "terraform-cannot-delete"

@@ -16,14 +16,14 @@ from aks_platform.azure_facts import load_regions, load_vm_sizes
 from aks_platform.azure_naming import name_problems
 from aks_platform.currency import version_problems
 from aks_platform.endpoint import endpoint_problems
-from aks_platform.field_rules import TAINT
 from aks_platform.gpu_rules import gpu_pool_problems
+from aks_platform.kubernetes_names import TAINT
 from aks_platform.placement import placement_problems
 from aks_platform.queues import queue_problems
 from aks_platform.rules_cluster import cluster_problems
 from aks_platform.rules_pools import has_gpus, pool_problems
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
-from aks_platform.settings_production import maintenance_problems
+from aks_platform.settings.production import maintenance_problems
 from aks_platform.validation_types import NO_VALUE, Problem
 
 __all__ = ["NO_VALUE", "Problem", "check_environment", "gpu_taint_key", "is_gpu_taint"]

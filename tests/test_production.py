@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, Stack, environment_settings, resources, synth_settings
 
 from aks_platform.environments import check_document
-from aks_platform.settings_production import maintenance_rules
+from aks_platform.settings.production import maintenance_rules
 from aks_platform.tools import preflight
 
 PROD_FILE = ROOT / "environments" / "prod.toml"

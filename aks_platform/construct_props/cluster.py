@@ -29,7 +29,7 @@ from aks_platform.settings import (
     NodePoolSettings,
     UpgradeSettings,
 )
-from aks_platform.settings_production import DefaultWindowSettings, ScheduledWindowSettings
+from aks_platform.settings.production import DefaultWindowSettings, ScheduledWindowSettings
 from aks_platform.versions import load_table
 from constructs.aks_cluster import (
     AksClusterProps,

@@ -16,9 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StrictBool, StrictInt, StrictStr
 
-from aks_platform.field_rules import matching, within, without_duplicates
 from aks_platform.paths import DATA
-from aks_platform.settings_base import Settings
+from aks_platform.settings.base import Settings, matching, within, without_duplicates
 from aks_platform.validation_types import NO_VALUE, Problem
 
 MAINTENANCE_FILE = DATA / "maintenance-windows.toml"

@@ -1,0 +1,217 @@
+"""The node pools: the system pool and the user pools ([system_pool], [[user_pools]]), their upgrade
+settings and the rules on each pool's values.
+
+Pool names, sizes, zones, disks and upgrade values are rules on the fields; a size's facts come
+from data/vm-sizes.toml (aks_platform.azure_facts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
+
+from aks_platform.azure_facts import load_vm_sizes, unknown_size_advice
+from aks_platform.azure_name_rules import Tags
+from aks_platform.kubernetes_names import LabelKey, LabelValue, Taints
+from aks_platform.settings.base import Settings, distinct_from, matching, refuse, within
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
+
+ZONES = ("1", "2", "3")
+MAX_PODS = (10, 250)
+OS_DISK_GB = (30, 2048)
+
+PoolName = Annotated[
+    StrictStr,
+    matching(r"^[a-z][a-z0-9]{0,11}$", "use 1-12 lowercase letters and digits, starting with a letter"),
+]
+
+
+def _catalogued_size(value: str) -> str:
+    if value not in load_vm_sizes():
+        raise refuse(unknown_size_advice(value))
+    return value
+
+
+VmSize = Annotated[
+    StrictStr,
+    matching(r"^Standard_[A-Za-z0-9_]+$", "use an Azure VM size such as Standard_D4ds_v5"),
+    AfterValidator(_catalogued_size),
+]
+Zones = Annotated[
+    tuple[StrictStr, ...], distinct_from(ZONES, f"zones are distinct values from {list(ZONES)}")
+]
+MaxPods = Annotated[StrictInt, within(*MAX_PODS, f"use {MAX_PODS[0]}-{MAX_PODS[1]} pods per node")]
+OsDiskSize = Annotated[StrictInt, within(*OS_DISK_GB, f"use {OS_DISK_GB[0]}-{OS_DISK_GB[1]} GB")]
+# Upgrade settings: azurerm validates node_soak_duration_in_minutes with IntBetween(0, 30)
+# (internal/services/containers/kubernetes_nodepool.go:693 at v4.55.0). drain_timeout_in_minutes has
+# no azurerm validation; AKS takes 1-1440 minutes (upgrade-aks-node-pools-rolling.md), and 0 is what
+# main.tf sends: azurerm passes it on and AKS keeps its default of 30.
+DRAIN_TIMEOUT_MAX = 1440
+SOAK_MAX = 30
+DrainTimeout = Annotated[
+    StrictInt,
+    within(0, DRAIN_TIMEOUT_MAX, f"use 1-{DRAIN_TIMEOUT_MAX} minutes, or 0 for AKS's default of 30"),
+]
+SoakDuration = Annotated[StrictInt, within(0, SOAK_MAX, f"use 0-{SOAK_MAX} minutes (azurerm refuses more)")]
+MaxSurge = Annotated[
+    StrictStr,
+    matching(r"^([1-9][0-9]*%?|100%)$", "use a node count such as 1 or a percentage such as 10%"),
+]
+
+
+class UpgradeSettings(Settings):
+    """How AKS surges and drains nodes when it upgrades a pool."""
+
+    max_surge: MaxSurge = "10%"
+    'Extra nodes during an upgrade: a count ("1") or a percentage of the pool ("10%").'
+    drain_timeout_in_minutes: DrainTimeout = 0
+    (
+        "Minutes to wait for a node's pods to be evicted, 1-1440; 0 (main.tf's) leaves AKS's default, 30. "
+        "Once set on the system pool, write 30 rather than 0 to go back: azurerm replaces the "
+        "whole cluster when the system pool's timeout goes from non-zero to 0."
+    )
+    node_soak_duration_in_minutes: SoakDuration = 0
+    "Minutes to wait after draining a node before upgrading it and moving on, 0-30; 0 means none."
+
+
+class NodePoolSettings(Settings):
+    """One node pool: the system (default) pool or a user pool such as the GPU pool."""
+
+    name: PoolName
+    (
+        "1-12 lowercase letters and digits, starting with a letter; pool and rotation names are unique in "
+        "the cluster."
+    )
+    temporary_name_for_rotation: PoolName | None = None
+    (
+        "Name of the pool AKS creates when a change needs a rotation. Unset: `<name>temp`, the name cut "
+        "to 8 characters so it fits (main.tf's names are kept)."
+    )
+    vm_size: VmSize
+    (
+        "An Azure VM size listed in data/vm-sizes.toml. A GPU size (one with GPUs there) needs a GPU "
+        "taint and a user pool; a GPU taint needs a GPU size. The system pool needs at least 2 vCPUs and "
+        "4 GiB and no B-series size."
+    )
+    node_count: StrictInt | None = None
+    (
+        "Nodes to start with. With autoscaling `min_count <= node_count <= max_count`; the autoscaler "
+        "owns the count afterwards (Terraform ignores its changes)."
+    )
+    auto_scaling: StrictBool = True
+    (
+        "The cluster autoscaler; on needs `min_count` and `max_count`, off needs `node_count` and neither "
+        "bound. On unless set, this app's choice (azurerm's default: off)."
+    )
+    min_count: StrictInt | None = None
+    "Autoscaling lower bound, 0-1000 (at least 1 on the system pool)."
+    max_count: StrictInt | None = None
+    "Autoscaling upper bound, at most 1000."
+    zones: Zones = ()
+    (
+        'Distinct values from "1", "2", "3"; only in a region with availability zones, and on a GPU '
+        "size only those data/vm-size-zones.toml records for the region."
+    )
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    (
+        "Node labels: Kubernetes-valid keys, not under `kubernetes.azure.com/`, `kubernetes.io/` or "
+        "`k8s.io/` (except `node.kubernetes.io/` and `kubelet.kubernetes.io/`)."
+    )
+    taints: Taints = ()
+    (
+        "`key=value:Effect` (or `key:Effect`) with NoSchedule, PreferNoSchedule or NoExecute, one per key "
+        "and effect; the key a Kubernetes qualified name, the value a label value; user pools only."
+    )
+    gpu_driver: Literal["Install", "None"] | None = None
+    'GPU sizes: "Install" lets AKS install the NVIDIA driver, "None" leaves it to you.'
+    gpu_instance: Literal["MIG1g", "MIG2g", "MIG3g", "MIG4g", "MIG7g"] | None = None
+    (
+        "Multi-instance GPU profile (MIG1g-MIG7g) of a MIG-capable GPU size, as listed for it in "
+        "data/vm-sizes.toml."
+    )
+    gpu_management: Literal["Managed", "Unmanaged"] | None = None
+    (
+        "AKS's managed GPU stack (driver, device plugin, DCGM exporter), "
+        'gpuProfile.nvidia.managementMode; GPU sizes only; "Managed" needs the AKS-installed driver and, '
+        "while the stack is a preview, `auto_scaling = false` (docs/gpu.md). Fixed when the pool is created."
+    )
+    mig_strategy: Literal["Single", "Mixed"] | None = None
+    (
+        "How the managed device plugin exposes MIG instances (gpuProfile.nvidia.migStrategy); needs "
+        '`gpu_instance`, `gpu_management = "Managed"` and the preview API with '
+        "ManagedGPUExperiencePreview."
+    )
+    tags: Tags = Field(default_factory=dict)
+    "Tags of the pool's scale set, merged over the environment's tags; at most 50 per resource."
+    only_critical_addons: StrictBool = False
+    "System pool only: taint it CriticalAddonsOnly so that only system pods run there."
+    upgrade: UpgradeSettings = UpgradeSettings()
+    "How AKS surges and drains the pool's nodes during upgrades (a table)."
+    max_pods: MaxPods | None = None
+    (
+        "Pods per node, 10-250, with room for at least 30 pods in the pool (max_pods times its smallest "
+        "non-zero node count); unset takes AKS's default for the network plugin."
+    )
+    os_disk_type: Literal["Managed", "Ephemeral"] | None = None
+    (
+        '"Managed" or "Ephemeral"; Ephemeral needs the size in data/vm-sizes.toml and `os_disk_size_gb` '
+        "within its cache or temp disk."
+    )
+    os_disk_size_gb: OsDiskSize | None = None
+    "OS disk size, 30-2048 GB; unset takes AKS's default."
+    host_encryption: StrictBool = False
+    (
+        "Encryption at host (temp disks, caches); needs the subscription feature "
+        "Microsoft.Compute/EncryptionAtHost."
+    )
+
+    @property
+    def rotation_name(self) -> str:
+        return self.temporary_name_for_rotation or default_rotation_name(self.name)
+
+
+# AKS allows 12 characters for a Linux pool name, rotation names included: the derived name keeps
+# main.tf's "<name>temp" and shortens the name so that it always fits.
+ROTATION_SUFFIX = "temp"
+POOL_NAME_MAX = 12
+
+
+def default_rotation_name(name: str) -> str:
+    return f"{name[: POOL_NAME_MAX - len(ROTATION_SUFFIX)]}{ROTATION_SUFFIX}"
+
+
+def default_system_pool() -> NodePoolSettings:
+    return NodePoolSettings(
+        name="default",
+        vm_size="Standard_D2s_v3",
+        min_count=2,
+        max_count=5,
+        zones=("1", "2", "3"),
+        only_critical_addons=True,
+    )
+
+
+def default_user_pools() -> tuple[NodePoolSettings, ...]:
+    # CPU-only on purpose in the POC: the pool exercises the managed GPU experience
+    # plumbing (tag, preview feature) without GPU quota.
+    return (
+        NodePoolSettings(
+            name="gpunp",
+            vm_size="Standard_D16s_v5",
+            node_count=1,
+            min_count=1,
+            max_count=3,
+            tags={"EnableManagedGPUExperience": "true"},
+        ),
+    )
+
+
+def replaced_pools_hint(settings: EnvironmentSettings) -> str:
+    """Said where a pool reference breaks: writing [[user_pools]] replaces the default pools."""
+    if "user_pools" not in settings.model_fields_set:
+        return ""
+    defaults = ", ".join(pool.name for pool in default_user_pools())
+    return f" ([[user_pools]] in the file replaces the default pools ({defaults}); it does not add to them)"

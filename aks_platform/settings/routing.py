@@ -1,0 +1,156 @@
+"""Inference routing ([workloads.inference_routing]): the Gateway and HTTPRoute, how the endpoint
+is exposed, HTTPS with a Key Vault certificate and Entra ID tokens at the gateway.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, StrictBool, StrictInt, StrictStr
+
+from aks_platform.kubernetes_names import GatewayClassName, Namespace
+from aks_platform.settings.base import Guid, Settings, matching, refuse, within, without_duplicates
+
+Weight = Annotated[StrictInt, within(0, 1000, "use 0-1000")]
+HeaderName = Annotated[
+    StrictStr, matching(r"^[A-Za-z0-9][A-Za-z0-9-]*$", "use an HTTP header name: letters, digits and '-'")
+]
+
+
+# --- The inference endpoint (TLS from Key Vault, Entra ID tokens) --------------------------------
+# Key Vault names: 3-24 letters, digits and '-', starting with a letter, ending with a letter or
+# digit, no "--" (Azure naming rules for Microsoft.KeyVault/vaults). Object names: 1-127 letters,
+# digits and '-' (Key Vault object identifiers).
+KeyVaultName = Annotated[
+    StrictStr,
+    matching(
+        r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$",
+        "use a Key Vault name: 3-24 letters, digits and '-', starting with a letter, ending with a letter "
+        "or digit, no '--'",
+    ),
+]
+KeyVaultObjectName = Annotated[
+    StrictStr,
+    matching(r"^[A-Za-z0-9-]{1,127}$", "use a Key Vault object name: 1-127 letters, digits and '-'"),
+]
+# A Gateway listener's hostname (Gateway API's Hostname type): lowercase DNS labels, an optional
+# leading "*." wildcard; the listener refuses IP addresses.
+Hostname = Annotated[
+    StrictStr,
+    matching(
+        r"^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$",
+        "use a DNS name such as inference.example.com (lowercase, at least two labels, optional leading *.)",
+    ),
+]
+# The two issuers Entra ID writes into access tokens: v2.0 tokens and v1.0 tokens (which
+# `az account get-access-token` returns for an API whose app registration keeps
+# requestedAccessTokenVersion unset). Source: Microsoft identity platform, "Access tokens" (claims iss).
+ENTRA_ISSUER = re.compile(
+    r"^(https://login\.microsoftonline\.com/(?P<v2>[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12})/v2\.0"
+    r"|https://sts\.windows\.net/(?P<v1>[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12})/)$"
+)
+EntraIssuer = Annotated[
+    StrictStr,
+    matching(
+        ENTRA_ISSUER.pattern,
+        "use an Entra ID token issuer: https://login.microsoftonline.com/<tenant id>/v2.0 (v2.0 tokens) or "
+        "https://sts.windows.net/<tenant id>/ (v1.0 tokens), the tenant id a lowercase GUID",
+    ),
+]
+Audience = Annotated[
+    StrictStr,
+    matching(
+        r"^(api://\S+|[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}|https://\S+)$",
+        "use the API's application id URI (api://...), its client id (a GUID) or an https:// URI",
+    ),
+]
+
+
+def _some_audience(values: tuple[str, ...]) -> tuple[str, ...]:
+    # An empty list would make Istio accept a token of this issuer for any audience.
+    if not values:
+        raise refuse("name at least one audience: the API's application id URI or client id")
+    return values
+
+
+Audiences = Annotated[tuple[Audience, ...], AfterValidator(_some_audience), without_duplicates("audiences")]
+
+
+class GatewayTlsSettings(Settings):
+    """HTTPS on the Gateway with a certificate kept in Azure Key Vault (docs/endpoint-security.md).
+
+    The cluster's Key Vault secrets provider (Secrets Store CSI driver) syncs the certificate into a
+    kubernetes.io/tls Secret beside the Gateway, authenticating with workload identity as `client_id`.
+    """
+
+    enabled: StrictBool = True
+    "An HTTPS listener on 443 with the Key Vault certificate; HTTP on 80 then only redirects to HTTPS."
+    hostname: Hostname
+    "The name callers use (the certificate's subject or SAN), such as inference.example.com."
+    key_vault_name: KeyVaultName
+    "The existing Key Vault that holds the certificate."
+    certificate_name: KeyVaultObjectName
+    "The Key Vault certificate object (with its private key); its latest version is synced and rotated."
+    tenant_id: Guid
+    "The Key Vault's tenant (a GUID)."
+    client_id: Guid
+    (
+        "Client id of the user-assigned identity that may read the certificate (Key Vault Secrets User), "
+        "federated with the service account `<gateway_namespace>:inference-tls-sync`."
+    )
+
+
+class GatewayAuthenticationSettings(Settings):
+    """Entra ID access tokens checked at the gateway (Istio RequestAuthentication + AuthorizationPolicy)."""
+
+    enabled: StrictBool = True
+    "Only callers with a valid Entra ID token for `audiences` reach the model; others get 403."
+    issuer: EntraIssuer
+    (
+        "The token issuer: https://login.microsoftonline.com/<tenant>/v2.0 (v2.0 tokens) or "
+        "https://sts.windows.net/<tenant>/ (v1.0 tokens, what `az account get-access-token` returns by "
+        "default)."
+    )
+    audiences: Audiences
+    "The API's application id URI or client id (the token's aud), one or more."
+    allowed_groups: tuple[Guid, ...] = ()
+    "Optional: only members of these Entra ID groups (object ids, the token's groups claim)."
+    allowed_app_ids: tuple[Guid, ...] = ()
+    "Optional: only these client applications (the token's azp claim in v2.0, appid in v1.0)."
+
+
+class InferenceRoutingSettings(Settings):
+    """A Gateway on the Istio gateway class and an HTTPRoute with a weighted split and a header match."""
+
+    enabled: StrictBool = True
+    "A Gateway and an HTTPRoute to the workspace; needs the workspace, Istio and the Gateway API."
+    gateway_class: GatewayClassName = "istio"
+    "The Gateway's class, a DNS subdomain (the Istio add-on's is \"istio\")."
+    gateway_namespace: Namespace = "inference-gateway"
+    (
+        "Namespace of the Gateway, created for it; Istio runs the gateway's pods there. Not a namespace "
+        "with a Kueue LocalQueue (the workspace's or the batch namespace), where Kueue would queue them, "
+        "nor one Kubernetes or an add-on owns."
+    )
+    canary_header: HeaderName = "x-canary"
+    "Requests with this header go to the canary backend; the rest are split by weight."
+    stable_weight: Weight = 90
+    "Weight of the stable backend, 0-1000 (not both weights 0)."
+    canary_weight: Weight = 10
+    "Weight of the canary backend, 0-1000."
+    exposure: Literal["internal", "public"] = "internal"
+    (
+        '"internal": the gateway gets an internal Azure load balancer (a private IP in the cluster\'s '
+        'network); "public": a public IP, only with `tls` and `authentication` unless '
+        "`insecure_public_http` says otherwise."
+    )
+    insecure_public_http: StrictBool = False
+    (
+        "A public gateway without TLS or authentication, said explicitly (a throwaway dev cluster only); "
+        "warned on every check."
+    )
+    tls: GatewayTlsSettings | None = None
+    "HTTPS with a certificate from Key Vault (a table); unset serves plain HTTP."
+    authentication: GatewayAuthenticationSettings | None = None
+    "Entra ID tokens required at the gateway (a table); unset lets every caller through."

@@ -1,0 +1,125 @@
+"""What the environment pins and enables by version: the Kubernetes version's form and floor, the
+Istio add-on's revisions, the subscription preview features and the managed Gateway API.
+
+Which versions AKS offers (data/aks-versions.toml) and how current they are is
+aks_platform.currency's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, StrictBool, StrictStr
+
+from aks_platform.settings.base import Settings, at_most, matching, refuse, without_duplicates
+from aks_platform.versions import load_table
+
+# The AI conformance program starts at Kubernetes 1.34 (the CNCF checklists exist for 1.34 on).
+MIN_KUBERNETES = (1, 34)
+VERSION = re.compile(r"^(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$")
+
+
+def _kubernetes_version(value: str) -> str:
+    found = VERSION.match(value)
+    if found is None:
+        raise refuse("use MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.34 or 1.34.2")
+    if (int(found["major"]), int(found["minor"])) < MIN_KUBERNETES:
+        raise refuse(f"AI conformance needs Kubernetes {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer")
+    return value
+
+
+KubernetesVersion = Annotated[StrictStr, AfterValidator(_kubernetes_version)]
+
+# Istio add-on revisions: asm-1-NN, one that data/aks-versions.toml knows; two at most, and two
+# only while a canary upgrade runs.
+ISTIO_REVISION = re.compile(r"^asm-1-(?P<minor>[0-9]{2})$")
+MAX_ISTIO_REVISIONS = 2
+
+
+def _istio_revision(value: str) -> str:
+    if not ISTIO_REVISION.match(value):
+        raise refuse("use the form asm-1-NN, such as asm-1-30")
+    known = sorted(load_table().istio)
+    if value not in known:
+        raise refuse(f"unknown revision; known: {', '.join(known)}")
+    return value
+
+
+# A canary upgrade of the Istio add-on goes to a revision one or two minors newer
+# (istio-upgrade.md: "you can upgrade to n+1 or n+2"); a pair further apart cannot be one.
+MAX_CANARY_GAP = 2
+
+
+def _canary_pair(values: tuple[str, ...]) -> tuple[str, ...]:
+    minors = sorted(int(found["minor"]) for value in values if (found := ISTIO_REVISION.match(value)))
+    if len(minors) == 2 and minors[1] - minors[0] > MAX_CANARY_GAP:
+        raise refuse(
+            f"a canary upgrade goes at most {MAX_CANARY_GAP} revisions ahead (AKS allows n+1 or n+2), and "
+            f"asm-1-{minors[0]} to asm-1-{minors[1]} is {minors[1] - minors[0]}: upgrade in steps"
+        )
+    return values
+
+
+IstioRevisions = Annotated[
+    tuple[Annotated[StrictStr, AfterValidator(_istio_revision)], ...],
+    at_most(MAX_ISTIO_REVISIONS, "revisions (two only during a canary upgrade)"),
+    without_duplicates("revisions"),
+    AfterValidator(_canary_pair),
+]
+
+
+# time_sleep parses durations with Go's time.ParseDuration: numbers with units, such as 60s or 1m30s.
+GoDuration = Annotated[
+    StrictStr,
+    matching(
+        r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",
+        "use a duration with units that time_sleep accepts, such as 60s, 2m or 1m30s",
+    ),
+]
+
+
+FeatureNames = Annotated[tuple[StrictStr, ...], without_duplicates("features")]
+
+
+class IstioSettings(Settings):
+    """The Istio-based service mesh add-on and its ingress gateways."""
+
+    enabled: StrictBool = True
+    "The Istio-based service mesh add-on."
+    revisions: IstioRevisions = ("asm-1-28",)
+    (
+        "`asm-1-NN`, one or two distinct (two only during a canary upgrade), each supporting the "
+        "cluster's minor (data/aks-versions.toml)."
+    )
+    external_ingress_gateway: StrictBool = True
+    "The add-on's external ingress gateway. On unless set (azurerm's default: off)."
+    internal_ingress_gateway: StrictBool = False
+    "The add-on's internal ingress gateway."
+
+
+class PreviewFeatureSettings(Settings):
+    """Subscription preview features registered before the cluster is created."""
+
+    names: FeatureNames = ("ManagedGatewayAPIPreview", "ManagedGPUExperiencePreview")
+    (
+        "Microsoft.ContainerService preview features registered before the cluster; then the provider is "
+        "registered again, as the AKS docs require."
+    )
+    wait: GoDuration = "60s"
+    (
+        'How long to wait after registering, a Go duration with units ("60s", "2m", "1m30s"); '
+        "registration is asynchronous."
+    )
+
+
+class GatewayApiSettings(Settings):
+    """The managed Gateway API CRDs, installed through the AKS API (azurerm has no attribute)."""
+
+    enabled: StrictBool = True
+    "The managed Gateway API CRDs, installed through the AKS API (azurerm has no attribute)."
+    api_version: StrictStr = "2026-03-01"
+    (
+        "A managedClusters API version that data/aks-versions.toml lists with gateway_api = true; a "
+        "preview one needs its feature in preview_features.names."
+    )
