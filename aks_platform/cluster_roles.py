@@ -1,4 +1,6 @@
-"""The cluster stack's role assignments (constructs/role_assignments.py), from the settings.
+"""The cluster stack's role assignments (constructs/role_assignments.py): which the settings need.
+
+Their props come from aks_platform/construct_props/cluster.py (cluster_role_assignments_props).
 
 - Reader on `cluster.disk_encryption_set_id` for the cluster's system-assigned identity, when set
   (AKS azure-disk-customer-managed-keys.md). It follows the cluster, whose identity exists only
@@ -20,13 +22,8 @@ import functools
 import tomllib
 from typing import Any
 
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-
 from aks_platform.paths import DATA
 from aks_platform.settings import EnvironmentSettings
-from constructs import Construct
-from constructs.aks_cluster import AksCluster
-from constructs.role_assignments import ClusterRoleAssignments, ClusterRoleAssignmentsProps
 
 DEPLOY_ROLES = DATA / "deploy-roles.toml"
 
@@ -39,32 +36,3 @@ def deploy_roles() -> dict[str, Any]:
 def needs_cluster_admin(settings: EnvironmentSettings) -> bool:
     rbac = settings.cluster.entra_id_rbac
     return rbac is not None and rbac.azure_rbac_enabled
-
-
-def assign_cluster_roles(
-    scope: Construct, cluster: AksCluster, settings: EnvironmentSettings, client: DataAzurermClientConfig
-) -> ClusterRoleAssignments | None:
-    """The assignments the settings need, or None when they need none."""
-    des = settings.cluster.disk_encryption_set_id
-    admin = needs_cluster_admin(settings)
-    if not (des or admin):
-        return None
-    roles = deploy_roles()
-    rbac = settings.cluster.entra_id_rbac
-    deployer = (rbac.deployer_object_id if rbac else None) or client.object_id
-    return ClusterRoleAssignments(
-        scope,
-        "cluster-access",
-        ClusterRoleAssignmentsProps(
-            cluster_id=cluster.id,
-            cluster_principal_id=cluster.principal_id,
-            disk_encryption_set_id=des,
-            disk_encryption_set_role=roles["cluster_identity"]["disk_encryption_set"]["role"],
-            deployer_principal_id=deployer if admin else None,
-            deployer_role=roles["deployer"]["kubernetes_api"]["role"],
-            propagation_seconds=roles["deployer"]["kubernetes_api"]["propagation_seconds"],
-            # Explicit as well as through the principal id: the chain of cluster operations
-            # (tests/test_deployability.py) follows depends_on.
-            depends_on=(cluster.resource,),
-        ),
-    )

@@ -12,18 +12,19 @@ from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProvid
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from aks_platform.addresses import PinnedStack
-from aks_platform.cluster_roles import assign_cluster_roles
 from aks_platform.construct_props import (
     aks_cluster_props,
+    cluster_role_assignments_props,
     container_insights_props,
     gateway_api_props,
     managed_prometheus_props,
     preview_features_props,
+    resource_providers_props,
     user_pools,
 )
 from aks_platform.naming import Naming
 from aks_platform.protection import Protection
-from aks_platform.resource_providers import register_needs
+from aks_platform.resource_providers import order_after_registrations, stack_needs
 from aks_platform.settings import EnvironmentSettings
 from aks_platform.terraform_settings import configure_backend, spell_out_provider_sources
 from constructs import Construct
@@ -34,6 +35,8 @@ from constructs.container_insights import ContainerInsights
 from constructs.gateway_api import ManagedGatewayApi
 from constructs.managed_prometheus import ManagedPrometheus
 from constructs.preview_features import PreviewFeatures
+from constructs.resource_providers import ResourceProviders
+from constructs.role_assignments import ClusterRoleAssignments
 from constructs.user_node_pool import UserNodePool
 
 
@@ -95,7 +98,8 @@ class ClusterStack(PinnedStack):
 
         # Reader on the disk encryption set and the deployer's role (aks_platform/cluster_roles.py);
         # the pools, the next operations, wait for the cluster identity's role.
-        self.access = assign_cluster_roles(self, self.cluster, settings, client)
+        access = cluster_role_assignments_props(settings, self.cluster, client.object_id)
+        self.access = ClusterRoleAssignments(self, "cluster-access", access) if access else None
         if self.access is not None and self.access.disk_encryption_set_reader is not None:
             self.cluster.then_operate(self.access.disk_encryption_set_reader)
 
@@ -134,13 +138,13 @@ class ClusterStack(PinnedStack):
         self._protect(settings, insights)
         if settings.resource_providers.enabled:
             # Last, so that it sees every resource: each then waits for the registrations it needs.
-            register_needs(
-                self,
-                "resource-providers",
-                client.subscription_id,
-                already={"Microsoft.ContainerService": features.ready} if features else {},
-                wait=settings.preview_features.wait,
-            )
+            # The preview features re-register Microsoft.ContainerService themselves.
+            already = {"Microsoft.ContainerService": features.ready} if features else {}
+            needs = stack_needs(self)
+            registration = resource_providers_props(settings, client.subscription_id, needs.total, already)
+            if registration is not None:
+                providers = ResourceProviders(self, "resource-providers", registration)
+                order_after_registrations(needs, providers, already)
         self._outputs()
         self.pin_check()
 

@@ -3,9 +3,10 @@ data/resource-providers.toml, and their registration before those resources.
 
 `needs(resource_type, attributes)` reads one resource as Terraform JSON (its type and its
 attributes, as synthesized), so the same function serves the stack while it is built and the
-tests on the synthesized file. `register_needs(stack, ...)` runs at the end of the cluster stack:
-it reads every resource's JSON, registers what they need (constructs/resource_providers.py) and
-makes each resource depend on the registrations it needs.
+tests on the synthesized file. At the end of the cluster stack, `stack_needs(stack)` reads every
+resource's JSON; the stack registers what they need (constructs/resource_providers.py, with props
+from aks_platform/construct_props/) and `order_after_registrations` makes each resource depend on
+the registrations it needs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from cdktf import ITerraformDependable, TerraformResource, TerraformStack
 
 from aks_platform.paths import DATA
-from constructs.resource_providers import ResourceProviders, ResourceProvidersProps
+from constructs.resource_providers import ResourceProviders
 
 TABLE_FILE = DATA / "resource-providers.toml"
 FROM_TYPE = "namespace of type"
@@ -123,42 +124,35 @@ def resource_json(resource: TerraformResource) -> tuple[str, dict[str, Any]]:
     return resource_type, attributes
 
 
-def register_needs(
-    stack: TerraformStack,
-    id: str,
-    subscription_id: str,
-    *,
-    already: Mapping[str, ITerraformDependable],
-    wait: str,
-) -> ResourceProviders | None:
-    """Register what the stack's resources need and order each resource after its registrations.
+@dataclass(frozen=True)
+class StackNeeds:
+    """What each resource of a stack needs, and all of it together."""
 
-    `already` maps a provider namespace that something else registers (the preview features'
-    re-registration of Microsoft.ContainerService) to that registration."""
+    per_resource: tuple[tuple[TerraformResource, Needs], ...]
+    total: Needs
+
+
+def stack_needs(stack: TerraformStack) -> StackNeeds:
+    """Every resource's needs, read from its JSON as it synthesizes."""
     table = load_table()
     resources = [element for element in stack.node.find_all() if isinstance(element, TerraformResource)]
-    per_resource = [(resource, table.needs(*resource_json(resource))) for resource in resources]
+    per_resource = tuple((resource, table.needs(*resource_json(resource))) for resource in resources)
     total = Needs()
     for _, found in per_resource:
         total = total | found
-    if not total.providers:
-        return None
-    registrations = ResourceProviders(
-        stack,
-        id,
-        ResourceProvidersProps(
-            subscription_id=subscription_id,
-            providers=sorted(total.providers - set(already)),
-            features=sorted(total.features),
-            wait=wait,
-        ),
-    )
-    # A namespace in `already` is ordered by whoever registers it (the cluster depends on the
-    # preview features' re-registration, and everything on the cluster comes after it).
-    for resource, found in per_resource:
+    return StackNeeds(per_resource, total)
+
+
+def order_after_registrations(
+    needs: StackNeeds, registrations: ResourceProviders, already: Mapping[str, ITerraformDependable]
+) -> None:
+    """Make each resource depend on the registrations it needs.
+
+    A namespace in `already` is ordered by whoever registers it (the cluster depends on the
+    preview features' re-registration, and everything on the cluster comes after it)."""
+    for resource, found in needs.per_resource:
         wanted = [registrations.providers[name] for name in sorted(found.providers) if name not in already]
         if wanted:
             # Terraform wants plain addresses in depends_on (what cdktf writes for its own).
             addresses = [f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in wanted]
             resource.depends_on = [*(resource.depends_on or []), *addresses]
-    return registrations

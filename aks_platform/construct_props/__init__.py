@@ -25,12 +25,14 @@ from aks_platform.construct_props.cluster import (
     UPGRADE,
     UserPool,
     aks_cluster_props,
+    cluster_role_assignments_props,
     container_insights_props,
     gateway_api_props,
     maintenance_props,
     managed_prometheus_props,
     node_pool_props,
     preview_features_props,
+    resource_providers_props,
     user_pools,
 )
 from aks_platform.construct_props.fields import FieldMap, FieldMismatchError
@@ -69,6 +71,7 @@ __all__ = [
     "KaitoPlan",
     "UserPool",
     "aks_cluster_props",
+    "cluster_role_assignments_props",
     "container_insights_props",
     "endpoint_security_props",
     "gang_scheduling_props",
@@ -85,5 +88,6 @@ __all__ = [
     "nvidia_dra_props",
     "objects_applier",
     "preview_features_props",
+    "resource_providers_props",
     "user_pools",
 ]

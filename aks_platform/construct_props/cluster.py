@@ -6,18 +6,20 @@ name and names the fields that differ; a field added to one side only fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from cdktf import ITerraformDependable
 
 from aks_platform.azure_facts import container_insights_streams, load_container_insights
+from aks_platform.cluster_roles import deploy_roles, needs_cluster_admin
 from aks_platform.construct_props.fields import FieldMap
 from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
 from aks_platform.immutable_fields import immutable_paths
 from aks_platform.metrics_allowlist import allowlist_value
 from aks_platform.naming import Naming
 from aks_platform.recording_rules import UX_GROUP, load_recording_rule_groups
+from aks_platform.resource_providers import Needs
 from aks_platform.settings import (
     ClusterSettings,
     EntraIdRbacSettings,
@@ -32,6 +34,7 @@ from aks_platform.settings import (
 from aks_platform.settings.production import DefaultWindowSettings, ScheduledWindowSettings
 from aks_platform.versions import load_table
 from constructs.aks_cluster import (
+    AksCluster,
     AksClusterProps,
     EntraIdRbacProps,
     IstioProps,
@@ -45,6 +48,8 @@ from constructs.maintenance import DefaultWindowProps, MaintenanceProps, Schedul
 from constructs.managed_prometheus import ManagedPrometheusProps, PrometheusRecordingRule, PrometheusRuleGroup
 from constructs.node_pool import NodePoolProps, UpgradeProps
 from constructs.preview_features import PreviewFeaturesProps
+from constructs.resource_providers import ResourceProvidersProps
+from constructs.role_assignments import ClusterRoleAssignmentsProps
 
 # Settings -> props pairs copied by field name. `computed`: props fields this module gives
 # itself; `settings_only`: settings fields that reach no props field of the pair.
@@ -55,7 +60,7 @@ NODE_POOL = FieldMap(
     computed=frozenset({"temporary_name_for_rotation", "upgrade"}),
 )
 UPGRADE = FieldMap(UpgradeSettings, UpgradeProps)
-# The deployer's object id reaches the role assignments (aks_platform/cluster_roles.py), not the cluster.
+# The deployer's object id reaches the role assignments (cluster_role_assignments_props), not the cluster.
 ENTRA_ID_RBAC = FieldMap(
     EntraIdRbacSettings, EntraIdRbacProps, settings_only=frozenset({"deployer_object_id"})
 )
@@ -254,4 +259,47 @@ def managed_prometheus_props(
             if settings.managed_prometheus.ux_recording_rules or group.name != UX_GROUP
         ],
         tags=settings.tags,
+    )
+
+
+def cluster_role_assignments_props(
+    settings: EnvironmentSettings, cluster: AksCluster, client_object_id: str
+) -> ClusterRoleAssignmentsProps | None:
+    """Reader on the disk encryption set for the cluster's identity, and the Kubernetes API role for
+    the deploying identity (`cluster.entra_id_rbac.deployer_object_id`, else the one running
+    Terraform), as aks_platform/cluster_roles.py decides; None when the settings need neither."""
+    des = settings.cluster.disk_encryption_set_id
+    admin = needs_cluster_admin(settings)
+    if not (des or admin):
+        return None
+    roles = deploy_roles()
+    rbac = settings.cluster.entra_id_rbac
+    deployer = (rbac.deployer_object_id if rbac else None) or client_object_id
+    return ClusterRoleAssignmentsProps(
+        cluster_id=cluster.id,
+        cluster_principal_id=cluster.principal_id,
+        disk_encryption_set_id=des,
+        disk_encryption_set_role=roles["cluster_identity"]["disk_encryption_set"]["role"],
+        deployer_principal_id=deployer if admin else None,
+        deployer_role=roles["deployer"]["kubernetes_api"]["role"],
+        propagation_seconds=roles["deployer"]["kubernetes_api"]["propagation_seconds"],
+        # Explicit as well as through the principal id: the chain of cluster operations
+        # (tests/test_deployability.py) follows depends_on.
+        depends_on=(cluster.resource,),
+    )
+
+
+def resource_providers_props(
+    settings: EnvironmentSettings, subscription_id: str, needs: Needs, already: Collection[str]
+) -> ResourceProvidersProps | None:
+    """Registration of the providers and features the stack's resources need (aks_platform/
+    resource_providers.py), but those in `already`, which something else registers; None when
+    registration is off or nothing is needed."""
+    if not settings.resource_providers.enabled or not needs.providers:
+        return None
+    return ResourceProvidersProps(
+        subscription_id=subscription_id,
+        providers=sorted(needs.providers - set(already)),
+        features=sorted(needs.features),
+        wait=settings.preview_features.wait,
     )
