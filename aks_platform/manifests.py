@@ -76,19 +76,6 @@ def helm_charts() -> dict[str, dict[str, str]]:
     return tomllib.loads(HELM_CHARTS.read_text(encoding="utf-8"))
 
 
-def pinned_chart(key: str) -> dict[str, str | bool]:
-    """helm_release arguments for a chart of data/helm-charts.toml, in its own namespace."""
-    chart = helm_charts()[key]
-    return {
-        "repository": chart["repository"],
-        "chart": chart["chart"],
-        "version": chart["version"],
-        "namespace": chart["namespace"],
-        "create_namespace": True,
-        "wait": True,
-    }
-
-
 @functools.cache
 def kaito_facts() -> dict[str, Any]:
     """The add-on's KAITO version, node label key, ports and admission rules (data/kaito.toml)."""

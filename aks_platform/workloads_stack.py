@@ -155,34 +155,50 @@ class WorkloadsStack(PinnedStack):
             ScrapeConfig(self, "gpu-metrics", gpu_metrics)
 
     def _configure_providers(self, settings: EnvironmentSettings, cluster: AksCluster) -> None:
-        connection: dict[str, object] = {
-            "host": cluster.api_host,
-            "cluster_ca_certificate": Fn.base64decode(cluster.cluster_ca_certificate),
-        }
+        host = cluster.api_host
+        ca_certificate = Fn.base64decode(cluster.cluster_ca_certificate)
         if settings.cluster.local_account_disabled:
             # No local accounts: authenticate as the deploying Entra ID identity via kubelogin.
             KubernetesProvider(
                 self,
                 "kubernetes",
+                host=host,
+                cluster_ca_certificate=ca_certificate,
                 exec=[
                     KubernetesProviderExec(
                         api_version=EXEC_API_VERSION, command="kubelogin", args=list(KUBELOGIN_ARGS)
                     )
                 ],
-                **connection,
             )
             HelmProvider(
                 self,
                 "helm",
                 kubernetes=HelmProviderKubernetes(
+                    host=host,
+                    cluster_ca_certificate=ca_certificate,
                     exec=HelmProviderKubernetesExec(
                         api_version=EXEC_API_VERSION, command="kubelogin", args=list(KUBELOGIN_ARGS)
                     ),
-                    **connection,
                 ),
             )
             return
-        connection["client_certificate"] = Fn.base64decode(cluster.client_certificate)
-        connection["client_key"] = Fn.base64decode(cluster.client_key)
-        KubernetesProvider(self, "kubernetes", **connection)
-        HelmProvider(self, "helm", kubernetes=HelmProviderKubernetes(**connection))
+        client_certificate = Fn.base64decode(cluster.client_certificate)
+        client_key = Fn.base64decode(cluster.client_key)
+        KubernetesProvider(
+            self,
+            "kubernetes",
+            host=host,
+            cluster_ca_certificate=ca_certificate,
+            client_certificate=client_certificate,
+            client_key=client_key,
+        )
+        HelmProvider(
+            self,
+            "helm",
+            kubernetes=HelmProviderKubernetes(
+                host=host,
+                cluster_ca_certificate=ca_certificate,
+                client_certificate=client_certificate,
+                client_key=client_key,
+            ),
+        )

@@ -13,78 +13,36 @@ from typing import Literal
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesCluster,
-    KubernetesClusterApiServerAccessProfile,
-    KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl,
     KubernetesClusterDefaultNodePool,
     KubernetesClusterDefaultNodePoolUpgradeSettings,
     KubernetesClusterIdentity,
-    KubernetesClusterKeyVaultSecretsProvider,
-    KubernetesClusterMonitorMetrics,
-    KubernetesClusterNetworkProfile,
-    KubernetesClusterOmsAgent,
-    KubernetesClusterServiceMeshProfile,
-    KubernetesClusterWorkloadAutoscalerProfile,
 )
 
 from constructs import Construct
 from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps
-from constructs.maintenance import MaintenanceProps, maintenance_blocks
-from constructs.node_pool import (
-    NodePoolProps,
-    autoscaled_lifecycle,
-    pool_fields,
-    upgrade_settings_block,
+from constructs.cluster_profiles import (
+    EntraIdRbacProps,
+    IstioProps,
+    KeyVaultSecretsProviderProps,
+    MetricsProps,
+    NetworkProps,
+    api_server_access_profile,
+    key_vault_secrets_provider,
+    monitor_metrics,
+    network_profile,
+    oms_agent,
+    role_based_access_control,
+    service_mesh_profile,
+    workload_autoscaler_profile,
 )
+from constructs.maintenance import (
+    MaintenanceProps,
+    maintenance_window,
+    maintenance_window_auto_upgrade,
+    maintenance_window_node_os,
+)
+from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_arguments
 from constructs.user_node_pool import UserNodePool, UserNodePoolProps, needs_agent_pool_api
-
-
-@dataclass(frozen=True)
-class IstioProps:
-    """The Istio-based service mesh add-on."""
-
-    revisions: Sequence[str]
-    'Add-on revisions such as "asm-1-28"; two only while a canary upgrade runs.'
-    external_ingress_gateway: bool = False
-    internal_ingress_gateway: bool = False
-
-
-@dataclass(frozen=True)
-class MetricsProps:
-    """The managed Prometheus metrics add-on (monitor_metrics)."""
-
-    labels_allowed: Sequence[str] = ()
-    "Kubernetes label and annotation keys kube-state-metrics may export (comma-joined for Azure)."
-    annotations_allowed: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class EntraIdRbacProps:
-    """Microsoft Entra ID sign-in, with Azure RBAC for Kubernetes authorization when enabled."""
-
-    azure_rbac_enabled: bool = False
-    admin_group_object_ids: Sequence[str] = ()
-    "Object ids of the Entra ID groups that get cluster admin."
-    tenant_id: str | None = None
-    "None means the tenant of the deploying identity."
-
-
-@dataclass(frozen=True)
-class NetworkProps:
-    """The network profile; None in a field leaves it to AKS."""
-
-    plugin: Literal["azure", "kubenet", "none"]
-    plugin_mode: Literal["overlay"] | None = None
-    data_plane: Literal["azure", "cilium"] | None = None
-    policy: Literal["azure", "calico", "cilium"] | None = None
-
-
-@dataclass(frozen=True)
-class KeyVaultSecretsProviderProps:
-    """The Secrets Store CSI driver add-on for Azure Key Vault."""
-
-    secret_rotation_enabled: bool = False
-    rotation_interval: str = "2m"
-    'Polling interval when rotation is on, a Go duration such as "2m" (AKS default).'
 
 
 @dataclass(frozen=True)
@@ -97,7 +55,7 @@ class AksClusterProps:
     resource_group_name: str
     system_pool: NodePoolProps
     kubernetes_version: str | None = None
-    "\"1.34\" (a minor that AKS keeps patched) or \"1.34.2\"; None takes AKS's default version."
+    '"1.34" (a minor that AKS keeps patched) or "1.34.2"; None takes AKS\'s default version.'
     oidc_issuer_enabled: bool = False
     workload_identity_enabled: bool = False
     "Workload identity; needs the OIDC issuer."
@@ -132,81 +90,6 @@ class AksClusterProps:
     "Planned maintenance windows (constructs/maintenance.py); None: upgrades at any time."
 
 
-def _optional_cluster_attributes(settings: AksClusterProps) -> dict[str, object]:
-    """The cluster's security and operations attributes: each stays out of the JSON (None) until
-    its prop asks for it."""
-    rbac = settings.entra_id_rbac
-    network = settings.network
-    secrets = settings.key_vault_secrets_provider
-    log_analytics_workspace_id = settings.log_analytics_workspace_id
-    return {
-        "sku_tier": settings.sku_tier,
-        "support_plan": settings.support_plan,
-        "cost_analysis_enabled": settings.cost_analysis_enabled or None,
-        "automatic_upgrade_channel": settings.automatic_upgrade_channel,
-        "node_os_upgrade_channel": settings.node_os_upgrade_channel,
-        "azure_policy_enabled": settings.azure_policy_enabled or None,
-        "private_cluster_enabled": settings.private_cluster_enabled or None,
-        "disk_encryption_set_id": settings.disk_encryption_set_id,
-        "image_cleaner_enabled": settings.image_cleaner_interval_hours is not None or None,
-        "image_cleaner_interval_hours": settings.image_cleaner_interval_hours,
-        "azure_active_directory_role_based_access_control": (
-            KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl(
-                azure_rbac_enabled=rbac.azure_rbac_enabled,
-                admin_group_object_ids=list(rbac.admin_group_object_ids) or None,
-                tenant_id=rbac.tenant_id,
-            )
-            if rbac
-            else None
-        ),
-        "network_profile": (
-            KubernetesClusterNetworkProfile(
-                network_plugin=network.plugin,
-                network_plugin_mode=network.plugin_mode,
-                network_data_plane=network.data_plane,
-                network_policy=network.policy,
-            )
-            if network
-            else None
-        ),
-        "api_server_access_profile": (
-            KubernetesClusterApiServerAccessProfile(
-                authorized_ip_ranges=list(settings.api_server_authorized_ip_ranges)
-            )
-            if settings.api_server_authorized_ip_ranges
-            else None
-        ),
-        "key_vault_secrets_provider": (
-            KubernetesClusterKeyVaultSecretsProvider(
-                secret_rotation_enabled=secrets.secret_rotation_enabled,
-                secret_rotation_interval=secrets.rotation_interval,
-            )
-            if secrets
-            else None
-        ),
-        "oms_agent": (
-            KubernetesClusterOmsAgent(
-                log_analytics_workspace_id=log_analytics_workspace_id,
-                msi_auth_for_monitoring_enabled=True,
-            )
-            if log_analytics_workspace_id
-            else None
-        ),
-        "workload_autoscaler_profile": (
-            KubernetesClusterWorkloadAutoscalerProfile(
-                keda_enabled=settings.keda,
-                vertical_pod_autoscaler_enabled=settings.vertical_pod_autoscaler,
-            )
-            if settings.keda or settings.vertical_pod_autoscaler
-            else None
-        ),
-    }
-
-
-def _comma_separated(keys: Sequence[str]) -> str | None:
-    return ",".join(keys) if keys else None
-
-
 class AksCluster(Construct):
     """`azurerm_kubernetes_cluster` configured for AI workloads."""
 
@@ -216,6 +99,7 @@ class AksCluster(Construct):
         pool = props.system_pool
         tags = {**props.tags, **pool.tags}
 
+        shared = pool_arguments(pool)
         self.resource = KubernetesCluster(
             self,
             "cluster",
@@ -237,36 +121,55 @@ class AksCluster(Construct):
                 only_critical_addons_enabled=pool.only_critical_addons,
                 orchestrator_version=props.kubernetes_version,
                 upgrade_settings=(
-                    KubernetesClusterDefaultNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade))
+                    KubernetesClusterDefaultNodePoolUpgradeSettings(
+                        max_surge=pool.upgrade.max_surge,
+                        drain_timeout_in_minutes=pool.upgrade.drain_timeout_in_minutes,
+                        node_soak_duration_in_minutes=pool.upgrade.node_soak_duration_in_minutes,
+                    )
                     if pool.upgrade
                     else None
                 ),
                 tags=tags,
-                **pool_fields(pool),
+                max_pods=shared.max_pods,
+                os_disk_type=shared.os_disk_type,
+                os_disk_size_gb=shared.os_disk_size_gb,
+                host_encryption_enabled=shared.host_encryption_enabled,
+                node_count=shared.node_count,
+                auto_scaling_enabled=shared.auto_scaling_enabled,
+                min_count=shared.min_count,
+                max_count=shared.max_count,
+                zones=shared.zones,
+                node_labels=shared.node_labels,
+                gpu_driver=shared.gpu_driver,
+                gpu_instance=shared.gpu_instance,
             ),
-            service_mesh_profile=(
-                KubernetesClusterServiceMeshProfile(
-                    mode="Istio",
-                    revisions=list(props.istio.revisions),
-                    external_ingress_gateway_enabled=props.istio.external_ingress_gateway,
-                    internal_ingress_gateway_enabled=props.istio.internal_ingress_gateway,
-                )
-                if props.istio
-                else None
-            ),
-            monitor_metrics=(
-                KubernetesClusterMonitorMetrics(
-                    labels_allowed=_comma_separated(props.metrics.labels_allowed),
-                    annotations_allowed=_comma_separated(props.metrics.annotations_allowed),
-                )
-                if props.metrics
-                else None
-            ),
+            service_mesh_profile=service_mesh_profile(props.istio),
+            monitor_metrics=monitor_metrics(props.metrics),
             tags=dict(props.tags),
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("default_node_pool[0].node_count", pool),
-            **_optional_cluster_attributes(props),
-            **maintenance_blocks(props.maintenance),
+            # Hardening and operations: each stays out of the JSON until a field asks for it.
+            sku_tier=props.sku_tier,
+            support_plan=props.support_plan,
+            cost_analysis_enabled=props.cost_analysis_enabled or None,
+            automatic_upgrade_channel=props.automatic_upgrade_channel,
+            node_os_upgrade_channel=props.node_os_upgrade_channel,
+            azure_policy_enabled=props.azure_policy_enabled or None,
+            private_cluster_enabled=props.private_cluster_enabled or None,
+            disk_encryption_set_id=props.disk_encryption_set_id,
+            image_cleaner_enabled=props.image_cleaner_interval_hours is not None or None,
+            image_cleaner_interval_hours=props.image_cleaner_interval_hours,
+            azure_active_directory_role_based_access_control=role_based_access_control(props.entra_id_rbac),
+            network_profile=network_profile(props.network),
+            api_server_access_profile=api_server_access_profile(props.api_server_authorized_ip_ranges),
+            key_vault_secrets_provider=key_vault_secrets_provider(props.key_vault_secrets_provider),
+            oms_agent=oms_agent(props.log_analytics_workspace_id),
+            workload_autoscaler_profile=workload_autoscaler_profile(
+                props.keda, props.vertical_pod_autoscaler
+            ),
+            maintenance_window=maintenance_window(props.maintenance),
+            maintenance_window_auto_upgrade=maintenance_window_auto_upgrade(props.maintenance),
+            maintenance_window_node_os=maintenance_window_node_os(props.maintenance),
         )
         # AKS runs one operation on a cluster at a time (a second gets 409 OperationNotAllowed):
         # each later operation waits for this one (add_user_pool, then_operate).

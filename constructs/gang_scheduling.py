@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV
 
 from constructs import Construct
 from constructs.cluster_objects import ClusterObjects, ClusterObjectsProps
+from constructs.helm_chart import HelmChartProps
 
 
 class _BlockStrings(yaml.SafeDumper):
@@ -38,8 +39,8 @@ _BlockStrings.add_representer(str, _string)
 class GangSchedulingProps:
     """The Kueue chart to install, and the release of the queues (installed after it)."""
 
-    kueue_chart: Mapping[str, Any]
-    "helm_release arguments of the Kueue chart (repository, chart, version, namespace, ...)."
+    kueue_chart: HelmChartProps
+    "The Kueue chart (its namespace is where the controller runs)."
     queues: ClusterObjectsProps
     "The Kueue objects (ResourceFlavors, ClusterQueues, LocalQueues) and how they are applied."
     namespaces: Sequence[str] = ()
@@ -59,7 +60,19 @@ class GangScheduling(Construct):
             if props.kueue_values
             else None
         )
-        self.kueue = Release(self, "kueue", name="kueue", values=values, **dict(props.kueue_chart))
+        chart = props.kueue_chart
+        self.kueue = Release(
+            self,
+            "kueue",
+            name="kueue",
+            values=values,
+            repository=chart.repository,
+            chart=chart.chart,
+            version=chart.version,
+            namespace=chart.namespace,
+            create_namespace=chart.create_namespace,
+            wait=chart.wait,
+        )
         self.namespaces = []
         for namespace in props.namespaces:
             created = NamespaceV1(

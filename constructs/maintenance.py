@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesClusterMaintenanceWindow,
@@ -53,43 +54,46 @@ class MaintenanceProps:
     node_os: ScheduledWindowProps | None = None
 
 
-def _fields(window: ScheduledWindowProps) -> dict[str, object]:
-    return {
-        "frequency": window.frequency,
-        "interval": window.interval,
-        "duration": window.duration_hours,
-        "start_time": window.start_time,
-        "utc_offset": window.utc_offset,
-        "day_of_week": window.day_of_week,
-        "day_of_month": window.day_of_month,
-        "week_index": window.week_index,
-    }
+# The two scheduled configurations take the same arguments.
+_Scheduled = TypeVar(
+    "_Scheduled", KubernetesClusterMaintenanceWindowAutoUpgrade, KubernetesClusterMaintenanceWindowNodeOs
+)
 
 
-def maintenance_blocks(props: MaintenanceProps | None) -> dict[str, object]:
-    """The cluster's maintenance_window* arguments (each None when unset)."""
-    if props is None:
-        return {}
-    return {
-        "maintenance_window": (
-            KubernetesClusterMaintenanceWindow(
-                allowed=[
-                    KubernetesClusterMaintenanceWindowAllowed(
-                        day=props.default.day, hours=sorted(props.default.hours)
-                    )
-                ]
-            )
-            if props.default
-            else None
-        ),
-        "maintenance_window_auto_upgrade": (
-            KubernetesClusterMaintenanceWindowAutoUpgrade(**_fields(props.auto_upgrade))  # type: ignore[arg-type]
-            if props.auto_upgrade
-            else None
-        ),
-        "maintenance_window_node_os": (
-            KubernetesClusterMaintenanceWindowNodeOs(**_fields(props.node_os))  # type: ignore[arg-type]
-            if props.node_os
-            else None
-        ),
-    }
+def _scheduled(block: type[_Scheduled], window: ScheduledWindowProps | None) -> _Scheduled | None:
+    if window is None:
+        return None
+    return block(
+        frequency=window.frequency,
+        interval=window.interval,
+        duration=window.duration_hours,
+        start_time=window.start_time,
+        utc_offset=window.utc_offset,
+        day_of_week=window.day_of_week,
+        day_of_month=window.day_of_month,
+        week_index=window.week_index,
+    )
+
+
+def maintenance_window(props: MaintenanceProps | None) -> KubernetesClusterMaintenanceWindow | None:
+    """The `default` configuration, or None when unset."""
+    if props is None or props.default is None:
+        return None
+    allowed = KubernetesClusterMaintenanceWindowAllowed(
+        day=props.default.day, hours=sorted(props.default.hours)
+    )
+    return KubernetesClusterMaintenanceWindow(allowed=[allowed])
+
+
+def maintenance_window_auto_upgrade(
+    props: MaintenanceProps | None,
+) -> KubernetesClusterMaintenanceWindowAutoUpgrade | None:
+    """The aksManagedAutoUpgradeSchedule configuration, or None when unset."""
+    return _scheduled(KubernetesClusterMaintenanceWindowAutoUpgrade, props.auto_upgrade if props else None)
+
+
+def maintenance_window_node_os(
+    props: MaintenanceProps | None,
+) -> KubernetesClusterMaintenanceWindowNodeOs | None:
+    """The aksManagedNodeOSUpgradeSchedule configuration, or None when unset."""
+    return _scheduled(KubernetesClusterMaintenanceWindowNodeOs, props.node_os if props else None)

@@ -88,16 +88,23 @@ class ManagedPrometheus(Construct):
 
     def __init__(self, scope: Construct, id: str, props: ManagedPrometheusProps) -> None:
         super().__init__(scope, id)
-        placement = {
-            "location": props.location,
-            "resource_group_name": props.resource_group_name,
-            "tags": dict(props.tags),
-        }
-
-        self.workspace = MonitorWorkspace(self, "workspace", name=props.workspace_name, **placement)
+        self.workspace = MonitorWorkspace(
+            self,
+            "workspace",
+            name=props.workspace_name,
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            tags=dict(props.tags),
+        )
 
         self.endpoint = MonitorDataCollectionEndpoint(
-            self, "endpoint", name=props.endpoint_name, kind="Linux", **placement
+            self,
+            "endpoint",
+            name=props.endpoint_name,
+            kind="Linux",
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            tags=dict(props.tags),
         )
 
         self.rule = MonitorDataCollectionRule(
@@ -124,7 +131,9 @@ class ManagedPrometheus(Construct):
                     streams=[PROMETHEUS_STREAM], destinations=[props.workspace_name]
                 )
             ],
-            **placement,
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            tags=dict(props.tags),
         )
 
         self.rule_association = MonitorDataCollectionRuleAssociation(

@@ -73,31 +73,40 @@ class NodePoolProps:
     host_encryption: bool = False
 
 
-def upgrade_settings_block(upgrade: UpgradeProps) -> dict[str, object]:
-    """The upgrade_settings fields shared by the default pool and user pools."""
-    return {
-        "max_surge": upgrade.max_surge,
-        "drain_timeout_in_minutes": upgrade.drain_timeout_in_minutes,
-        "node_soak_duration_in_minutes": upgrade.node_soak_duration_in_minutes,
-    }
+@dataclass(frozen=True)
+class PoolArguments:
+    """The azurerm arguments the default pool and user pools share, typed; None stays out of the JSON."""
+
+    max_pods: int | None
+    os_disk_type: str | None
+    os_disk_size_gb: int | None
+    host_encryption_enabled: bool | None
+    node_count: int | None
+    auto_scaling_enabled: bool
+    min_count: int | None
+    max_count: int | None
+    zones: list[str] | None
+    node_labels: dict[str, str] | None
+    gpu_driver: str | None
+    gpu_instance: str | None
 
 
-def pool_fields(pool: NodePoolProps) -> dict[str, object]:
-    """Fields the default pool and user pools share, with unset ones left out of the JSON."""
-    return {
-        "max_pods": pool.max_pods,
-        "os_disk_type": pool.os_disk_type,
-        "os_disk_size_gb": pool.os_disk_size_gb,
-        "host_encryption_enabled": pool.host_encryption or None,
-        "node_count": pool.node_count,
-        "auto_scaling_enabled": pool.auto_scaling,
-        "min_count": pool.min_count if pool.auto_scaling else None,
-        "max_count": pool.max_count if pool.auto_scaling else None,
-        "zones": list(pool.zones) or None,
-        "node_labels": dict(pool.labels) or None,
-        "gpu_driver": pool.gpu_driver,
-        "gpu_instance": pool.gpu_instance,
-    }
+def pool_arguments(pool: NodePoolProps) -> PoolArguments:
+    """What the default pool and a user pool send alike; each constructor passes them by name."""
+    return PoolArguments(
+        max_pods=pool.max_pods,
+        os_disk_type=pool.os_disk_type,
+        os_disk_size_gb=pool.os_disk_size_gb,
+        host_encryption_enabled=pool.host_encryption or None,
+        node_count=pool.node_count,
+        auto_scaling_enabled=pool.auto_scaling,
+        min_count=pool.min_count if pool.auto_scaling else None,
+        max_count=pool.max_count if pool.auto_scaling else None,
+        zones=list(pool.zones) or None,
+        node_labels=dict(pool.labels) or None,
+        gpu_driver=pool.gpu_driver,
+        gpu_instance=pool.gpu_instance,
+    )
 
 
 def autoscaled_lifecycle(node_count_path: str, pool: NodePoolProps) -> TerraformResourceLifecycle | None:

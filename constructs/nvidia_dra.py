@@ -12,7 +12,6 @@ replaced by the pool's agentpool label: the plugin runs on that pool and nowhere
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ import yaml
 from cdktf_cdktf_provider_helm.release import Release
 
 from constructs import Construct
+from constructs.helm_chart import HelmChartProps
 
 AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
 
@@ -28,12 +28,12 @@ AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
 class NvidiaDraProps:
     """Where the driver runs and where it finds the NVIDIA driver on the host."""
 
-    chart: Mapping[str, Any]
-    "helm_release arguments of the nvidia-dra-driver-gpu chart."
+    chart: HelmChartProps
+    "The nvidia-dra-driver-gpu chart."
     node_pool: str
     "The user pool whose GPUs it publishes."
     driver_root: str
-    "Host path of the NVIDIA driver (\"/run/nvidia/driver\" with NVIDIA's GPU Operator)."
+    'Host path of the NVIDIA driver ("/run/nvidia/driver" with NVIDIA\'s GPU Operator).'
     gpu_taint_key: str | None = None
     "Key of the pool's GPU taint, which the kubelet plugin must tolerate."
     no_device_plugin: bool = False
@@ -87,5 +87,10 @@ class NvidiaDra(Construct):
             "driver",
             name="nvidia-dra-driver-gpu",
             values=[yaml.safe_dump(self.values, sort_keys=True)],
-            **dict(props.chart),
+            repository=props.chart.repository,
+            chart=props.chart.chart,
+            version=props.chart.version,
+            namespace=props.chart.namespace,
+            create_namespace=props.chart.create_namespace,
+            wait=props.chart.wait,
         )

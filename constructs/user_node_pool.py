@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 )
 
 from constructs import Construct
-from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_fields, upgrade_settings_block
+from constructs.node_pool import NodePoolProps, autoscaled_lifecycle, pool_arguments
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class UserNodePool(Construct):
                 f"pool {pool.name}: gpuProfile.nvidia is set when AKS creates the pool, and azurerm cannot "
                 "send it: make it an AgentPoolNodePool (AksCluster.add_user_pool does)"
             )
+        shared = pool_arguments(pool)
         self.resource = KubernetesClusterNodePool(
             self,
             "pool",
@@ -56,14 +57,29 @@ class UserNodePool(Construct):
             vm_size=pool.vm_size,
             node_taints=list(pool.taints) or None,
             upgrade_settings=(
-                KubernetesClusterNodePoolUpgradeSettings(**upgrade_settings_block(pool.upgrade))
+                KubernetesClusterNodePoolUpgradeSettings(
+                    max_surge=pool.upgrade.max_surge,
+                    drain_timeout_in_minutes=pool.upgrade.drain_timeout_in_minutes,
+                    node_soak_duration_in_minutes=pool.upgrade.node_soak_duration_in_minutes,
+                )
                 if pool.upgrade
                 else None
             ),
             tags={**props.tags, **pool.tags},
             depends_on=list(props.depends_on) or None,
             lifecycle=autoscaled_lifecycle("node_count", pool),
-            **pool_fields(pool),
+            max_pods=shared.max_pods,
+            os_disk_type=shared.os_disk_type,
+            os_disk_size_gb=shared.os_disk_size_gb,
+            host_encryption_enabled=shared.host_encryption_enabled,
+            node_count=shared.node_count,
+            auto_scaling_enabled=shared.auto_scaling_enabled,
+            min_count=shared.min_count,
+            max_count=shared.max_count,
+            zones=shared.zones,
+            node_labels=shared.node_labels,
+            gpu_driver=shared.gpu_driver,
+            gpu_instance=shared.gpu_instance,
         )
 
     @property

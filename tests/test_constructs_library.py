@@ -22,6 +22,7 @@ from constructs.cluster_objects import ClusterObjects, ClusterObjectsProps, CrdW
 from constructs.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs.gang_scheduling import GangScheduling, GangSchedulingProps
 from constructs.gateway_api import ManagedGatewayApi, ManagedGatewayApiProps
+from constructs.helm_chart import HelmChartProps
 from constructs.inference_routing import InferenceRouting, InferenceRoutingProps
 from constructs.kaito_workspace import KaitoNodesGone, KaitoWorkspace, KaitoWorkspaceProps, NodesGoneProps
 from constructs.managed_prometheus import (
@@ -39,7 +40,7 @@ from constructs.scrape_config import ScrapeConfig, ScrapeConfigProps
 from constructs.user_node_pool import UserNodePool, UserNodePoolProps
 
 CLUSTER_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
-CHART = {"repository": "oci://example.test/charts", "chart": "x", "version": "1.0.0", "namespace": "x"}
+CHART = HelmChartProps(repository="oci://example.test/charts", chart="x", version="1.0.0", namespace="x")
 
 
 def synth(build: Callable[[Construct], Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from aks_platform.azure_facts import VM_SIZES_TABLE, VmSize, load_vm_sizes
 from aks_platform.environments import check_document
 from aks_platform.metrics_allowlist import allowlist_value, resources
 from aks_platform.queues import kueue_queues
-from constructs.aks_cluster import _comma_separated
+from constructs.cluster_profiles import _comma_separated
 
 # TestIsQualifiedName and TestIsValidLabelValue in apimachinery pkg/util/validation/validation_test.go.
 QUALIFIED_NAMES = [

@@ -24,6 +24,7 @@ from aks_platform.settings import (
 from aks_platform.validation import gpu_taint_key
 from constructs.cluster_objects import ClusterObjectsProps
 from constructs.gang_scheduling import GangSchedulingProps
+from constructs.helm_chart import HelmChartProps
 from constructs.inference_routing import InferenceRoutingProps
 from constructs.kaito_workspace import KaitoWorkspaceProps, NodesGoneProps
 from constructs.nvidia_dra import NvidiaDraProps
@@ -118,6 +119,19 @@ def inference_routing_props(
     )
 
 
+def pinned_chart(key: str) -> HelmChartProps:
+    """A chart of data/helm-charts.toml, installed in its own namespace (created with it)."""
+    chart = manifests.helm_charts()[key]
+    return HelmChartProps(
+        repository=chart["repository"],
+        chart=chart["chart"],
+        version=chart["version"],
+        namespace=chart["namespace"],
+        create_namespace=True,
+        wait=True,
+    )
+
+
 def gang_scheduling_props(
     settings: EnvironmentSettings, objects: ObjectsApplier, kaito_namespace: ITerraformDependable | None
 ) -> GangSchedulingProps | None:
@@ -126,11 +140,11 @@ def gang_scheduling_props(
         return None
     queues = kueue_objects(settings)
     existing = {workloads.kaito_workspace.namespace} if kaito_namespace is not None else set()
-    kueue_chart = manifests.pinned_chart("kueue")
+    kueue_chart = pinned_chart("kueue")
     return GangSchedulingProps(
         kueue_chart=kueue_chart,
         kueue_values=kueue_values(settings),
-        queues=objects.props(queues, namespace=str(kueue_chart["namespace"]), release_name="kueue-queues"),
+        queues=objects.props(queues, namespace=kueue_chart.namespace, release_name="kueue-queues"),
         namespaces=sorted(
             {item["metadata"]["namespace"] for item in queues if item["kind"] == "LocalQueue"} - existing
         ),
@@ -145,7 +159,7 @@ def nvidia_dra_props(settings: EnvironmentSettings) -> NvidiaDraProps | None:
     if not dra.enabled or pool is None:
         return None
     return NvidiaDraProps(
-        chart=manifests.pinned_chart("nvidia_dra_driver"),
+        chart=pinned_chart("nvidia_dra_driver"),
         node_pool=pool.name,
         driver_root=dra.driver_root,
         gpu_taint_key=gpu_taint_key(pool),
