@@ -162,16 +162,10 @@ def only(stack: Stack, resource_type: str) -> dict[str, Any]:
     return next(iter(found.values()))
 
 
-
 # --- The project's commands, each run once per session by the first test that needs it ----------
 # Tests that use these fixtures (or start processes themselves) carry @pytest.mark.subprocess:
 # `make test-fast` leaves them out. The standard-import comparison also carries
 # @pytest.mark.standard_import: `make test` leaves it to `make test-standard-import`.
-
-
-@pytest.fixture(scope="session")
-def user_environment() -> dict[str, str]:
-    return dict(USER_ENVIRONMENT)
 
 
 @pytest.fixture(scope="session")
