@@ -3,11 +3,12 @@ added to one side only refused, and defaults that differ on purpose documented o
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import Any
 
 import pytest
-from conftest import environment_settings
+from conftest import ROOT, environment_settings
 from pydantic_core import PydanticUndefined
 
 from aks_platform.construct_props import FIELD_MAPS, NODE_POOL, FieldMap, FieldMismatchError, node_pool_props
@@ -113,3 +114,24 @@ def test_defaults_that_differ_on_purpose_say_so() -> None:
         if "azurerm's default" not in (models[model].model_fields[name].description or "")
     ]
     assert undocumented == []
+
+
+STACKS = ("aks_platform/cluster_stack.py", "aks_platform/workloads_stack.py", "aks_platform/stacks.py")
+
+
+def props_built_in(source: str) -> list[str]:
+    """Calls of a class named *Props (a construct's props) in a module's source."""
+    calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
+    names = [ast.unparse(call.func) for call in calls]
+    return [name for name in names if name.split(".")[-1].endswith("Props")]
+
+
+@pytest.mark.parametrize("path", STACKS)
+def test_the_stacks_build_no_props(path: str) -> None:
+    """The stacks compose constructs with props from aks_platform/construct_props/ only."""
+    assert props_built_in((ROOT / path).read_text(encoding="utf-8")) == []
+
+
+def test_the_check_finds_props_built_inline() -> None:
+    found = props_built_in("X(self, 'x', constructs.x.XProps(a=1))\nNvidiaDraProps()")
+    assert sorted(found) == ["NvidiaDraProps", "constructs.x.XProps"]

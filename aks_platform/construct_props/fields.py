@@ -45,9 +45,13 @@ class FieldMap(Generic[Props]):
     """How one settings model's fields become one props dataclass's (see the module docstring)."""
 
     settings: type[BaseModel]
+    "The settings model (pydantic)."
     props: type[Props]
+    "The construct's props (a dataclass)."
     computed: frozenset[str] = frozenset()
+    "Props fields the mapping passes to build() itself, whether or not a settings field has the name."
     settings_only: frozenset[str] = frozenset()
+    "Settings fields no props field of this pair takes."
 
     @property
     def copied(self) -> frozenset[str]:
