@@ -67,7 +67,7 @@ def derived_names(environment: str, settings: EnvironmentSettings) -> list[tuple
 
 
 def name_problems(environment: str, settings: EnvironmentSettings) -> Iterator[Problem]:
-    # The forms of prefix and location are rules on the model (aks_platform/field_rules.py).
+    # The forms of prefix and location are rules on the model (aks_platform/settings/environment.py).
     for rule, name in derived_names(environment, settings):
         if not rule.low <= len(name) <= rule.high:
             yield Problem(

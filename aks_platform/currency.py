@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 from collections.abc import Iterator
 
-from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
 from aks_platform.settings import EnvironmentSettings
+from aks_platform.settings.gpus import agent_pool_api_version, nvidia_properties
 from aks_platform.validation_types import Problem
 from aks_platform.versions import (
     LTS_PLAN,
@@ -120,7 +120,7 @@ def version_problems(settings: EnvironmentSettings, table: VersionTable | None =
             continue
         api = agent_pool_api_version(table, *properties)
         if api is None:
-            continue  # gpu_rules says which versions have the field and which azapi embeds
+            continue  # aks_platform.settings.gpus says which versions have the field and which azapi embeds
         yield from _unregistered_features(
             api.needs_features,
             settings,

@@ -13,8 +13,8 @@ import pytest
 from conftest import Stack, resources
 from test_constructs_library import CLUSTER_ID, synth
 
-from aks_platform.gpu_rules import AZAPI_SCHEMAS, azapi_agent_pool_versions
 from aks_platform.immutable_fields import immutable_paths, load_immutable_fields, sent_by_updates
+from aks_platform.settings.gpus import AZAPI_SCHEMAS, azapi_agent_pool_versions
 from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps, agent_pool_body
 from constructs.azapi import AZAPI_VERSION
 from constructs.node_pool import NodePoolProps, UpgradeProps

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import environment_settings
 
-from aks_platform import azure_facts, gpu_rules
+from aks_platform import azure_facts
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.settings import gpus as gpu_rules
 from aks_platform.tools import pool_zones
 from aks_platform.tools.refresh_versions import RefreshError
 from aks_platform.versions import load_table

@@ -14,7 +14,6 @@ from cdktf import ITerraformDependable
 from aks_platform.azure_facts import container_insights_streams, load_container_insights
 from aks_platform.cluster_roles import deploy_roles, needs_cluster_admin
 from aks_platform.construct_props.fields import FieldMap
-from aks_platform.gpu_rules import agent_pool_api_version, nvidia_properties
 from aks_platform.immutable_fields import immutable_paths
 from aks_platform.metrics_allowlist import allowlist_value
 from aks_platform.naming import Naming
@@ -31,6 +30,7 @@ from aks_platform.settings import (
     NodePoolSettings,
     UpgradeSettings,
 )
+from aks_platform.settings.gpus import agent_pool_api_version, nvidia_properties
 from aks_platform.settings.production import DefaultWindowSettings, ScheduledWindowSettings
 from aks_platform.versions import load_table
 from constructs.aks_cluster import (

@@ -21,7 +21,7 @@ from aks_platform.queues import kueue_objects
 from aks_platform.settings import (
     EnvironmentSettings,
 )
-from aks_platform.validation import gpu_taint_key
+from aks_platform.settings.gpus import gpu_taint_key
 from constructs.cluster_objects import ClusterObjectsProps
 from constructs.gang_scheduling import GangSchedulingProps
 from constructs.helm_chart import HelmChartProps

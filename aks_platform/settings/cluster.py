@@ -5,12 +5,17 @@ add-ons and hardening, with the rules on their values.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictInt, StrictStr, model_validator
 
 from aks_platform.settings.base import Guid, Settings, at_most, matching, refuse, unset_to_none
 from aks_platform.settings.versions import KubernetesVersion
+from aks_platform.validation_types import Problem
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
 
 DiskEncryptionSetId = Annotated[
     StrictStr,
@@ -165,3 +170,154 @@ class ClusterSettings(Settings):
     "How often the image cleaner runs, 24-2160 hours."
     workload_autoscaler: WorkloadAutoscalerSettings = WorkloadAutoscalerSettings()
     "KEDA and the vertical pod autoscaler (a table)."
+
+
+# --- Rules across the cluster's values ---
+IMAGE_CLEANER_HOURS = (24, 2160)
+
+
+def oidc_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    # The version's form and the AI conformance floor are rules on the field (versions.KubernetesVersion).
+    cluster = settings.cluster
+    if not cluster.oidc_issuer_enabled:
+        for key, enabled, what in (
+            ("cluster.kaito_enabled", cluster.kaito_enabled, "KAITO"),
+            ("cluster.workload_identity_enabled", cluster.workload_identity_enabled, "workload identity"),
+        ):
+            if enabled:
+                yield Problem(
+                    key,
+                    enabled,
+                    f"{what} needs the OIDC issuer: set cluster.oidc_issuer_enabled = true or {key} = false",
+                )
+
+
+def combination_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """Combinations Azure refuses, and formats it would reject at deploy time."""
+    cluster = settings.cluster
+    if cluster.local_account_disabled and cluster.entra_id_rbac is None:
+        yield Problem(
+            "cluster.local_account_disabled",
+            True,
+            "without local accounts nobody can sign in: add [cluster.entra_id_rbac] with "
+            "admin_group_object_ids, or set local_account_disabled = false",
+        )
+    if cluster.cost_analysis_enabled and cluster.sku_tier in (None, "Free"):
+        yield Problem(
+            "cluster.cost_analysis_enabled",
+            True,
+            'cost analysis needs sku_tier "Standard" or "Premium"; the Free tier refuses it',
+        )
+    if cluster.automatic_upgrade_channel == "node-image" and cluster.node_os_upgrade_channel not in (
+        None,
+        "NodeImage",
+    ):
+        yield Problem(
+            "cluster.node_os_upgrade_channel",
+            cluster.node_os_upgrade_channel,
+            'with automatic_upgrade_channel = "node-image" it must be "NodeImage"',
+        )
+    network = cluster.network
+    if network is not None:
+        if network.data_plane == "cilium" and network.policy != "cilium":
+            yield Problem(
+                "cluster.network.policy",
+                network.policy,
+                'the Cilium data plane enforces policy itself: set policy = "cilium"',
+            )
+        if network.policy == "cilium" and network.data_plane != "cilium":
+            yield Problem(
+                "cluster.network.data_plane",
+                network.data_plane,
+                'Cilium network policy needs data_plane = "cilium"',
+            )
+        # Azure Network Policy Manager and the Cilium data plane run on Azure CNI only; with
+        # kubenet, Calico is the one policy engine (AKS network policy docs, comparison table).
+        if network.plugin != "azure" and network.data_plane == "cilium":
+            yield Problem(
+                "cluster.network.data_plane",
+                network.data_plane,
+                'the Cilium data plane needs plugin = "azure"',
+            )
+        if network.plugin != "azure" and network.policy == "azure":
+            yield Problem(
+                "cluster.network.policy",
+                network.policy,
+                'Azure Network Policy Manager needs plugin = "azure"; with kubenet use "calico"',
+            )
+        if network.plugin_mode == "overlay" and network.plugin != "azure":
+            yield Problem("cluster.network.plugin", network.plugin, 'overlay mode needs plugin = "azure"')
+    if cluster.private_cluster_enabled and cluster.api_server_authorized_ip_ranges:
+        yield Problem(
+            "cluster.api_server_authorized_ip_ranges",
+            list(cluster.api_server_authorized_ip_ranges),
+            "a private cluster has no public API server to restrict: remove the ranges or set "
+            "private_cluster_enabled = false",
+        )
+    low, high = IMAGE_CLEANER_HOURS
+    if cluster.image_cleaner_enabled and not low <= cluster.image_cleaner_interval_hours <= high:
+        yield Problem(
+            "cluster.image_cleaner_interval_hours",
+            cluster.image_cleaner_interval_hours,
+            f"use {low}-{high} hours",
+        )
+
+
+# Rules across the cluster's values that AKS or the deployed cluster would refuse later.
+#
+# One function per rule, each yielding Problems with its source named:
+# - An upgrade channel that moves the minor (rapid, stable) beside the kubernetes_version the stacks
+#   always send: AKS moves the cluster to a newer minor and the next plan tries to go back, which AKS
+#   refuses (no minor downgrades: supported-kubernetes-versions.md, "Downgrades aren't supported").
+# - network plugin "none": AKS installs no CNI (use-byo-cni.md), the stacks install none either,
+#   so every node stays NotReady.
+# - Local accounts off with Kubernetes RBAC (Azure RBAC off) and no admin group: nobody holds a
+#   cluster role (manage-local-accounts-managed-azure-ad.md needs an admin group or Azure RBAC).
+MINOR_MOVING_CHANNELS = ("rapid", "stable")
+
+
+def upgrade_channel_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    cluster = settings.cluster
+    if cluster.automatic_upgrade_channel in MINOR_MOVING_CHANNELS:
+        yield Problem(
+            "cluster.automatic_upgrade_channel",
+            cluster.automatic_upgrade_channel,
+            f'"{cluster.automatic_upgrade_channel}" moves the cluster to newer minors, and the stacks always '
+            f"send kubernetes_version ({cluster.kubernetes_version}): the next plan would try to go back, "
+            'which AKS refuses. Use "patch" with a minor alias (raise the minor yourself), or "node-image"',
+        )
+
+
+def network_plugin_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    network = settings.cluster.network
+    if network is not None and network.plugin == "none":
+        yield Problem(
+            "cluster.network.plugin",
+            "none",
+            'with "none" AKS installs no CNI and these stacks install none either, so the nodes stay '
+            'NotReady: use "azure" (Azure CNI, overlay) or "kubenet"',
+        )
+
+
+def access_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    cluster = settings.cluster
+    rbac = cluster.entra_id_rbac
+    if (
+        cluster.local_account_disabled
+        and rbac is not None
+        and not rbac.azure_rbac_enabled
+        and not rbac.admin_group_object_ids
+    ):
+        yield Problem(
+            "cluster.entra_id_rbac.admin_group_object_ids",
+            [],
+            "with local accounts disabled and Azure RBAC off, only the admin groups get a cluster role, "
+            "and there are none: nobody could use the cluster (the workloads stack would get 403). Add "
+            "an admin group, set azure_rbac_enabled = true, or local_account_disabled = false",
+        )
+
+
+def cluster_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    yield from upgrade_channel_problems(settings)
+    yield from network_plugin_problems(settings)
+    yield from access_problems(settings)

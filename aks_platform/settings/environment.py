@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictStr, model_validator
@@ -12,10 +13,11 @@ from aks_platform.settings.backend import BackendSettings, LocalBackendSettings
 from aks_platform.settings.base import Settings, matching, merge_over, refuse
 from aks_platform.settings.cluster import ClusterSettings
 from aks_platform.settings.monitoring import ContainerInsightsSettings, ManagedPrometheusSettings
-from aks_platform.settings.pools import NodePoolSettings, default_system_pool, default_user_pools
+from aks_platform.settings.pools import NodePoolSettings, all_pools, default_system_pool, default_user_pools
 from aks_platform.settings.production import MaintenanceSettings, ProtectionSettings, ResourceProviderSettings
 from aks_platform.settings.versions import GatewayApiSettings, IstioSettings, PreviewFeatureSettings
 from aks_platform.settings.workloads import WorkloadsSettings
+from aks_platform.validation_types import Problem
 
 # The AKS default tags that main.tf put on every taggable resource.
 DEFAULT_TAGS: dict[str, str] = {"ManagedBy": "Terraform", "Purpose": "AI-Conformant-AKS"}
@@ -97,3 +99,24 @@ class EnvironmentSettings(Settings):
                 default.pop("max_count", None)
             return {**data, "system_pool": merge_over(default, data["system_pool"])}
         return data
+
+
+# Azure Resource Manager: at most 50 tag name/value pairs on a resource.
+TAGS_PER_RESOURCE_MAX = 50
+
+
+def tag_count_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    if len(settings.tags) > TAGS_PER_RESOURCE_MAX:
+        yield Problem(
+            "tags",
+            f"{len(settings.tags)} tags",
+            f"Azure allows at most {TAGS_PER_RESOURCE_MAX} tags on a resource",
+        )
+    for key, pool in all_pools(settings):
+        merged = {**settings.tags, **pool.tags}
+        if len(merged) > TAGS_PER_RESOURCE_MAX and len(settings.tags) <= TAGS_PER_RESOURCE_MAX:
+            yield Problem(
+                f"{key}.tags",
+                f"{len(merged)} tags with the environment's",
+                f"Azure allows at most {TAGS_PER_RESOURCE_MAX} tags on a resource",
+            )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from pydantic import Field, StrictBool, StrictInt
 
 from aks_platform.metrics_allowlist import Allowlist
 from aks_platform.settings.base import Settings
+from aks_platform.validation_types import Problem
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
 
 
 class ManagedPrometheusSettings(Settings):
@@ -38,3 +45,15 @@ class ContainerInsightsSettings(Settings):
     )
     retention_in_days: StrictInt = 30
     "Days the workspace keeps logs, 30-730."
+
+
+LOG_RETENTION_DAYS = (30, 730)
+
+
+def retention_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    low, high = LOG_RETENTION_DAYS
+    insights = settings.container_insights
+    if insights.enabled and not low <= insights.retention_in_days <= high:
+        yield Problem(
+            "container_insights.retention_in_days", insights.retention_in_days, f"use {low}-{high} days"
+        )

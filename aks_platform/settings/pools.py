@@ -2,19 +2,28 @@
 settings and the rules on each pool's values.
 
 Pool names, sizes, zones, disks and upgrade values are rules on the fields; a size's facts come
-from data/vm-sizes.toml (aks_platform.azure_facts).
+from data/vm-sizes.toml (aks_platform.azure_facts). The rules on a pool's size are
+aks_platform.settings.pool_sizes, its GPUs aks_platform.settings.gpus. Sources:
+- Azure tags ("Use tags to organize your Azure resources", limitations): tag names are
+  case-insensitive, so a pool's tag may not differ from an environment tag only in case.
+- concepts-network-ip-address-planning.md (Configuring maximum pods per node): max_pods is at
+  least 10, and only if each pool has space for at least 30 pods (max_pods 10 needs 3 nodes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
 
-from aks_platform.azure_facts import load_vm_sizes, unknown_size_advice
+from aks_platform.azure_facts import load_regions, load_vm_sizes, unknown_size_advice
 from aks_platform.azure_name_rules import Tags
 from aks_platform.kubernetes_names import LabelKey, LabelValue, Taints
 from aks_platform.settings.base import Settings, distinct_from, matching, refuse, within
+from aks_platform.settings.gpus import gpu_profile_problems, taint_problems
+from aks_platform.settings.pool_sizes import ephemeral_os_disk_problems, system_pool_size_problems
+from aks_platform.validation_types import NO_VALUE, Problem
 
 if TYPE_CHECKING:
     from aks_platform.settings.environment import EnvironmentSettings
@@ -215,3 +224,151 @@ def replaced_pools_hint(settings: EnvironmentSettings) -> str:
         return ""
     defaults = ", ".join(pool.name for pool in default_user_pools())
     return f" ([[user_pools]] in the file replaces the default pools ({defaults}); it does not add to them)"
+
+
+# --- Rules across a pool's values ---
+# AKS allows at most 1000 nodes in a pool.
+MAX_POOL_NODES = 1000
+
+POOL_MIN_PODS = 30
+
+
+def all_pools(settings: EnvironmentSettings) -> list[tuple[str, NodePoolSettings]]:
+    return [("system_pool", settings.system_pool)] + [
+        (f"user_pools[{index}]", pool) for index, pool in enumerate(settings.user_pools)
+    ]
+
+
+def pool_value_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    pools = [("system_pool", settings.system_pool)] + [
+        (f"user_pools[{index}]", pool) for index, pool in enumerate(settings.user_pools)
+    ]
+    seen: dict[str, str] = {}
+    for key, pool in pools:
+        yield from _check_pool(key, pool, system=key == "system_pool")
+        for field, name in (("name", pool.name), ("temporary_name_for_rotation", pool.rotation_name)):
+            if name in seen:
+                yield Problem(
+                    f"{key}.{field}",
+                    name,
+                    f"pool and rotation names must be unique in the cluster; {seen[name]} has it",
+                )
+            else:
+                seen[name] = f"{key}.{field}"
+
+
+def _check_pool(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    # The forms of names, size, zones, disk and upgrade values are rules on the fields above; a
+    # derived rotation name fits whenever the name does.
+    if not system and pool.only_critical_addons:
+        yield Problem(
+            f"{key}.only_critical_addons",
+            True,
+            "applies to the system pool only (it taints the pool CriticalAddonsOnly); remove it here",
+        )
+    yield from _check_scaling(key, pool, system=system)
+    yield from taint_problems(key, pool, system=system)
+    yield from ephemeral_os_disk_problems(key, pool)
+    yield from gpu_profile_problems(key, pool)
+
+
+def _check_scaling(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    if not pool.auto_scaling:
+        for field in ("min_count", "max_count"):
+            if getattr(pool, field) is not None:
+                yield Problem(
+                    f"{key}.{field}",
+                    getattr(pool, field),
+                    "only with auto_scaling = true; remove it or turn autoscaling on",
+                )
+        if pool.node_count is None:
+            yield Problem(f"{key}.node_count", NO_VALUE, "without autoscaling, set node_count")
+        elif not (1 if system else 0) <= pool.node_count <= MAX_POOL_NODES:
+            yield Problem(f"{key}.node_count", pool.node_count, f"use {1 if system else 0}-{MAX_POOL_NODES}")
+        return
+    if pool.min_count is None or pool.max_count is None:
+        missing = [field for field in ("min_count", "max_count") if getattr(pool, field) is None]
+        for field in missing:
+            yield Problem(f"{key}.{field}", NO_VALUE, "autoscaling needs min_count and max_count")
+        return
+    floor = 1 if system else 0
+    if pool.min_count < floor:
+        reason = "the system pool needs at least one node" if system else "counts cannot be negative"
+        yield Problem(f"{key}.min_count", pool.min_count, f"use {floor} or more: {reason}")
+    if pool.max_count > MAX_POOL_NODES:
+        yield Problem(f"{key}.max_count", pool.max_count, f"use at most {MAX_POOL_NODES}")
+    if pool.min_count > pool.max_count:
+        yield Problem(
+            f"{key}.min_count",
+            pool.min_count,
+            f"must not exceed max_count ({pool.max_count}): 0 <= min <= node_count <= max <= 1000",
+        )
+    if pool.node_count is not None and not pool.min_count <= pool.node_count <= pool.max_count:
+        yield Problem(
+            f"{key}.node_count",
+            pool.node_count,
+            f"must lie between min_count ({pool.min_count}) and max_count ({pool.max_count})",
+        )
+
+
+def zone_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """Pools ask for zones only where the region has them (that the region exists is a rule on
+    the model)."""
+    regions = load_regions()
+    if regions[settings.location]:
+        return
+    for key, pool in all_pools(settings):
+        if pool.zones:
+            yield Problem(
+                f"{key}.zones",
+                list(pool.zones),
+                f"{settings.location} has no availability zones: remove zones, or choose a region with "
+                "them (data/azure-regions.toml)",
+            )
+
+
+def _smallest_pool(pool: NodePoolSettings) -> int | None:
+    """The fewest nodes the pool has while it has any (None: a user pool fixed at zero)."""
+    if pool.auto_scaling:
+        return max(pool.min_count or 0, 1)
+    return pool.node_count or None
+
+
+def pod_density_problems(key: str, pool: NodePoolSettings) -> Iterator[Problem]:
+    if pool.max_pods is None:
+        # AKS's defaults (30 with Azure CNI, 110 with kubenet, 250 with overlay) fit 30 on one node.
+        return
+    nodes = _smallest_pool(pool)
+    if nodes is not None and pool.max_pods * nodes < POOL_MIN_PODS:
+        needed = -(-POOL_MIN_PODS // pool.max_pods)
+        yield Problem(
+            f"{key}.max_pods",
+            pool.max_pods,
+            f"AKS needs room for at least {POOL_MIN_PODS} pods in each pool, and {pool.max_pods} pods on "
+            f"{nodes} node(s) is {pool.max_pods * nodes}: raise max_pods to "
+            f"{-(-POOL_MIN_PODS // nodes)} or keep at least {needed} nodes (min_count or node_count)",
+        )
+
+
+def merged_tag_problems(key: str, pool: NodePoolSettings, settings: EnvironmentSettings) -> Iterator[Problem]:
+    """A pool's tags merge over the environment's; a key that differs only in case is one Azure tag
+    (tag names are case-insensitive), so the scale set would get one of the two values."""
+    environment = {tag.lower(): tag for tag in settings.tags}
+    for tag in pool.tags:
+        other = environment.get(tag.lower())
+        if other is not None and other != tag:
+            yield Problem(
+                f"{key}.tags",
+                tag,
+                f"the environment's tag {other!r} and the pool's {tag!r} are one tag to Azure (tag names are "
+                f"case-insensitive): spell it {other!r} in both to override it",
+            )
+
+
+def pool_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    yield from system_pool_size_problems(settings.system_pool)
+    yield from merged_tag_problems("system_pool", settings.system_pool, settings)
+    yield from pod_density_problems("system_pool", settings.system_pool)
+    for index, pool in enumerate(settings.user_pools):
+        yield from pod_density_problems(f"user_pools[{index}]", pool)
+        yield from merged_tag_problems(f"user_pools[{index}]", pool, settings)

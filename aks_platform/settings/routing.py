@@ -5,12 +5,17 @@ is exposed, HTTPS with a Key Vault certificate and Entra ID tokens at the gatewa
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, StrictBool, StrictInt, StrictStr
 
 from aks_platform.kubernetes_names import GatewayClassName, Namespace
 from aks_platform.settings.base import Guid, Settings, matching, refuse, within, without_duplicates
+from aks_platform.validation_types import Problem
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
 
 Weight = Annotated[StrictInt, within(0, 1000, "use 0-1000")]
 HeaderName = Annotated[
@@ -154,3 +159,22 @@ class InferenceRoutingSettings(Settings):
     "HTTPS with a certificate from Key Vault (a table); unset serves plain HTTP."
     authentication: GatewayAuthenticationSettings | None = None
     "Entra ID tokens required at the gateway (a table); unset lets every caller through."
+
+
+def routing_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """What the Gateway and its route need from the rest of the environment, and the weights."""
+    workloads = settings.workloads
+    kaito = workloads.kaito_workspace
+    routing = workloads.inference_routing
+    if routing.enabled:
+        for needed, key, what in (
+            (kaito.enabled, "workloads.kaito_workspace.enabled", "a KAITO workspace to route to"),
+            (settings.istio.enabled, "istio.enabled", "the Istio add-on (its Gateway API implementation)"),
+            (settings.gateway_api.enabled, "gateway_api.enabled", "the managed Gateway API CRDs"),
+        ):
+            if not needed:
+                yield Problem("workloads.inference_routing.enabled", True, f"needs {what}: set {key} = true")
+        if routing.stable_weight + routing.canary_weight == 0:
+            yield Problem(
+                "workloads.inference_routing.stable_weight", 0, "at least one weight must be above 0"
+            )

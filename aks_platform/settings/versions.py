@@ -8,12 +8,17 @@ aks_platform.currency's.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, StrictBool, StrictStr
 
 from aks_platform.settings.base import Settings, at_most, matching, refuse, without_duplicates
+from aks_platform.validation_types import Problem
 from aks_platform.versions import load_table
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
 
 # The AI conformance program starts at Kubernetes 1.34 (the CNCF checklists exist for 1.34 on).
 MIN_KUBERNETES = (1, 34)
@@ -123,3 +128,12 @@ class GatewayApiSettings(Settings):
         "A managedClusters API version that data/aks-versions.toml lists with gateway_api = true; a "
         "preview one needs its feature in preview_features.names."
     )
+
+
+def istio_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    istio = settings.istio
+    if not istio.enabled:
+        return
+    # Each revision's form, that it is known, and how many are rules on the field (IstioRevisions).
+    if not istio.revisions:
+        yield Problem("istio.revisions", [], 'list at least one revision, such as ["asm-1-30"]')

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aks_platform.rules_pools import has_gpus
+from aks_platform.settings.gpus import has_gpus
 
 AGENT_POOLS = "Microsoft.ContainerService/managedClusters/agentPools@"
 

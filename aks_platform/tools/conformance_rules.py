@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aks_platform.settings.gpus import is_gpu_taint
 from aks_platform.tools.conformance_findings import (
     MISSING,
     NOT_APPLICABLE,
@@ -28,7 +29,6 @@ from aks_platform.tools.conformance_pools import (
 )
 from aks_platform.tools.dra_evidence import dra_beside_device_plugin, pool_drivers
 from aks_platform.tools.scrape_evidence import dcgm_scrape, model_server_scrape
-from aks_platform.validation import is_gpu_taint
 from aks_platform.versions import parse_version
 
 # resource.k8s.io/v1 (Dynamic Resource Allocation) is GA and served by default from Kubernetes 1.34.

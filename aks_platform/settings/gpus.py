@@ -1,5 +1,7 @@
-"""Rules for GPU pools that AKS documents: the managed GPU stack's preview limits, the agent pool API
-version the pool is created with, and availability zones from data.
+"""GPU pools: whether a size has GPUs (data/vm-sizes.toml alone), GPU taints, the GPU profile
+(driver, MIG, the managed GPU stack), and the rules for GPU pools that AKS documents: the
+managed GPU stack's preview limits, the agent pool API version the pool is created with, and
+availability zones from data.
 
 - The managed GPU experience (gpuProfile.nvidia.managementMode = Managed) is a preview, and
   "Cluster autoscaler isn't supported on managed GPU node pools during preview. Scale these pools
@@ -19,13 +21,17 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from aks_platform.azure_facts import ZONES_TABLE, load_zones
+from aks_platform.azure_facts import ZONES_TABLE, load_vm_sizes, load_zones
+from aks_platform.kubernetes_names import TAINT
 from aks_platform.paths import DATA
-from aks_platform.rules_pools import has_gpus
-from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 from aks_platform.validation_types import Problem
 from aks_platform.versions import ApiVersion, VersionTable, load_table
+
+if TYPE_CHECKING:
+    from aks_platform.settings.environment import EnvironmentSettings
+    from aks_platform.settings.pools import NodePoolSettings
 
 AZAPI_SCHEMAS = DATA / "azapi-schemas"
 AGENT_POOL_SCHEMA_PREFIX = "agentPools-"
@@ -125,4 +131,86 @@ def _zones(key: str, pool: NodePoolSettings, location: str) -> Iterator[Problem]
             list(pool.zones),
             f"{pool.vm_size} offers zones {offered} in {location} (data/{table}), not "
             f"{', '.join(missing)}: ask only for offered zones, or remove zones",
+        )
+
+
+def has_gpus(vm_size: str) -> bool:
+    """Whether data/vm-sizes.toml gives the size GPUs (an unknown size is refused elsewhere)."""
+    size = load_vm_sizes().get(vm_size)
+    return size is not None and size.gpus > 0
+
+
+def is_gpu_taint(taint: str) -> bool:
+    return "gpu" in taint.split(":")[0].lower()
+
+
+def gpu_taint_key(pool: NodePoolSettings) -> str | None:
+    """The key of the pool's GPU taint, which GPU system pods must tolerate."""
+    for taint in pool.taints:
+        match = TAINT.match(taint)
+        if match and is_gpu_taint(taint):
+            return match["key"]
+    return None
+
+
+def taint_problems(key: str, pool: NodePoolSettings, *, system: bool) -> Iterator[Problem]:
+    gpu_taint = False
+    # The form of each taint is a rule on the field (kubernetes_names.Taint).
+    for taint in pool.taints:
+        if is_gpu_taint(taint):
+            gpu_taint = True
+    if system:
+        # A GPU size on the system pool is refused by pool_sizes (GPUs belong in a user pool).
+        if pool.taints:
+            yield Problem(
+                f"{key}.taints",
+                list(pool.taints),
+                "the system pool takes no taints; use only_critical_addons = true",
+            )
+        return
+    gpu_size = has_gpus(pool.vm_size)
+    if gpu_size and not gpu_taint:
+        yield Problem(
+            f"{key}.taints",
+            list(pool.taints),
+            f'{pool.vm_size} is a GPU size: add a GPU taint such as "sku=gpu:NoSchedule" so only '
+            "GPU workloads land there",
+        )
+    if gpu_taint and not gpu_size:
+        yield Problem(
+            f"{key}.taints",
+            list(pool.taints),
+            f"{pool.vm_size} has no GPU (data/vm-sizes.toml): remove the GPU taint or use a GPU size such "
+            "as Standard_NC24ads_A100_v4",
+        )
+
+
+def gpu_profile_problems(key: str, pool: NodePoolSettings) -> Iterator[Problem]:
+    """MIG and the managed GPU stack: only on GPU sizes that support them, and only together."""
+    gpu_size = has_gpus(pool.vm_size)
+    for field in ("gpu_driver", "gpu_instance", "gpu_management", "mig_strategy"):
+        if getattr(pool, field) is not None and not gpu_size:
+            yield Problem(f"{key}.{field}", getattr(pool, field), f"{pool.vm_size} has no GPU: remove it")
+    if not gpu_size:
+        return
+    if pool.gpu_instance is not None:
+        size = load_vm_sizes().get(pool.vm_size)
+        profiles = sorted(size.mig_instances) if size else []
+        if pool.gpu_instance not in profiles:
+            yield Problem(
+                f"{key}.gpu_instance",
+                pool.gpu_instance,
+                f"{pool.vm_size} supports MIG profiles {', '.join(profiles) or 'none'} (data/vm-sizes.toml)",
+            )
+    if pool.gpu_management == "Managed" and pool.gpu_driver == "None":
+        yield Problem(
+            f"{key}.gpu_management",
+            "Managed",
+            'the managed GPU stack needs the driver AKS installs: remove gpu_driver = "None"',
+        )
+    if pool.mig_strategy is not None and (pool.gpu_instance is None or pool.gpu_management != "Managed"):
+        yield Problem(
+            f"{key}.mig_strategy",
+            pool.mig_strategy,
+            'a MIG strategy needs gpu_instance (the MIG profile) and gpu_management = "Managed"',
         )
