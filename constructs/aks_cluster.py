@@ -185,8 +185,9 @@ class AksCluster(Construct):
         replace_on: Sequence[str] = (),
         depends_on: Sequence[ITerraformDependable] = (),
     ) -> UserNodePool | AgentPoolNodePool:
-        """A user pool of this cluster, made beside it (in the same scope) and ordered after the
-        cluster's last operation. Tags default to the cluster's.
+        """A user pool of this cluster, made inside this construct (so two clusters in one stack may
+        each have a pool `id`) and ordered after the cluster's last operation. Tags default to the
+        cluster's.
 
         A pool that sets gpuProfile.nvidia is an AgentPoolNodePool (one azapi agentPools resource at
         `agent_pool_api_version`, replaced when a `replace_on` path changes); any other pool is a
@@ -198,7 +199,7 @@ class AksCluster(Construct):
             if agent_pool_api_version is None:
                 raise ValueError(f"pool {pool.name}: gpuProfile.nvidia needs agent_pool_api_version")
             user_pool = AgentPoolNodePool(
-                self.node.scope,
+                self,
                 id,
                 AgentPoolProps(
                     cluster_id=self.id,
@@ -211,7 +212,7 @@ class AksCluster(Construct):
             )
         else:
             user_pool = UserNodePool(
-                self.node.scope,
+                self,
                 id,
                 UserNodePoolProps(cluster_id=self.id, pool=pool, tags=pool_tags, depends_on=after),
             )

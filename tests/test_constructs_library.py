@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
-from conftest import ROOT
+from conftest import ROOT, environment_settings
 
 from constructs import Construct
 from constructs.agent_pool import AgentPoolNodePool, AgentPoolProps
@@ -130,6 +130,72 @@ def test_each_pool_waits_for_the_one_before() -> None:
     pools = synth(build)["resource"]["azurerm_kubernetes_cluster_node_pool"]
     by_name = {pool["name"]: (key, pool) for key, pool in pools.items()}
     assert by_name["two"][1]["depends_on"] == [f"azurerm_kubernetes_cluster_node_pool.{by_name['one'][0]}"]
+
+
+def test_two_clusters_in_one_stack_each_add_pool_gpu() -> None:
+    """add_user_pool makes the pool inside its cluster's construct, so the same pool id in two
+    clusters is two pools (beside the cluster, cdktf refused the second: "There is already a
+    Construct with name 'gpu'"), each attached to its own cluster and waiting for it."""
+    made = []
+
+    def build(stack: Construct) -> None:
+        for name in ("c1", "c2"):
+            cluster = AksCluster(stack, name, cluster_props(name))
+            gpu = cluster.add_user_pool(
+                "gpu",
+                NodePoolProps(
+                    name="gpu",
+                    vm_size="Standard_NC24ads_A100_v4",
+                    node_count=1,
+                    taints=("sku=gpu:NoSchedule",),
+                    gpu_driver="Install",
+                ),
+            )
+            mig = cluster.add_user_pool(
+                "mig",
+                NodePoolProps(
+                    name="mig",
+                    vm_size="Standard_NC24ads_A100_v4",
+                    node_count=1,
+                    taints=("sku=gpu:NoSchedule",),
+                    gpu_instance="MIG1g",
+                    gpu_management="Managed",
+                ),
+                agent_pool_api_version="2026-05-02-preview",
+            )
+            made.extend([gpu, mig])
+
+    resources = synth(build)["resource"]
+    assert [pool.node.path for pool in made] == ["bare/c1/gpu", "bare/c1/mig", "bare/c2/gpu", "bare/c2/mig"]
+    assert [pool.node.scope.node.id for pool in made] == ["c1", "c1", "c2", "c2"]
+    clusters = {body["name"]: key for key, body in resources["azurerm_kubernetes_cluster"].items()}
+    assert sorted(clusters) == ["c1", "c2"]
+    pools = resources["azurerm_kubernetes_cluster_node_pool"]
+    agent_pools = resources["azapi_resource"].values()
+    cluster_ids = {f"${{azurerm_kubernetes_cluster.{key}.id}}" for key in clusters.values()}
+    assert sorted(pool["kubernetes_cluster_id"] for pool in pools.values()) == sorted(cluster_ids)
+    assert sorted(pool["parent_id"] for pool in agent_pools) == sorted(cluster_ids)
+    # Each cluster keeps its own chain: its agent pool waits for its own first pool.
+    first = {pool["kubernetes_cluster_id"]: key for key, pool in pools.items()}
+    for pool in agent_pools:
+        assert pool["depends_on"] == [f"azurerm_kubernetes_cluster_node_pool.{first[pool['parent_id']]}"]
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_the_stacks_pin_their_pools_inside_the_cluster(environment: str) -> None:
+    """The pools are inside the cluster construct; the address table follows (cluster/pool-<name>/
+    pool), so their Terraform names stay main.tf's, node_pool_<name>: no state move."""
+    from aks_platform.cluster_stack import ClusterStack
+    from aks_platform.naming import Naming
+
+    settings = environment_settings(environment)
+    stack = ClusterStack(
+        CdktfTesting.app(), Naming(environment, settings.prefix, settings.location), settings
+    )
+    expected = {f"cluster/pool-{pool.name}/pool": f"node_pool_{pool.name}" for pool in settings.user_pools}
+    assert expected
+    assert {path: name for path, name in stack.addresses.pinned.items() if "/pool-" in path} == expected
+    assert [pool.node.scope is stack.cluster for pool in stack.user_pools] == [True] * len(expected)
 
 
 RULE_GROUP = PrometheusRuleGroup(
