@@ -171,17 +171,19 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
 def test_cluster_autoscaling_drops_without_kaitos_provisioning(
     prod_stack: Stack, prod_workloads: Stack
 ) -> None:
+    # prod's baseline is partly, which is not "provided" either: each case must reach "not provided".
+    assert _evaluate(prod_stack, prod_workloads, "cluster_autoscaling").outcome == conformance.PARTLY
     off = copy.deepcopy(prod_stack)
     off["resource"]["azurerm_kubernetes_cluster"]["aks"]["ai_toolchain_operator_enabled"] = False
-    assert not _evaluate(off, prod_workloads, "cluster_autoscaling").provided
+    assert _evaluate(off, prod_workloads, "cluster_autoscaling").outcome == conformance.MISSING
     cpu = copy.deepcopy(prod_workloads)
     release = cpu["resource"]["helm_release"]["kaito_workspace"]
     release["values"] = [release["values"][0].replace("Standard_NC24ads_A100_v4", "Standard_D16s_v5")]
-    assert not _evaluate(prod_stack, cpu, "cluster_autoscaling").provided
+    assert _evaluate(prod_stack, cpu, "cluster_autoscaling").outcome == conformance.MISSING
     # KAITO puts the Workspace on existing nodes whose labels match: nothing is provisioned.
     existing = copy.deepcopy(prod_stack)
     _gpu_pool(existing)["nodeLabels"]["apps"] = "smollm2-workspace"
-    assert not _evaluate(existing, prod_workloads, "cluster_autoscaling").provided
+    assert _evaluate(existing, prod_workloads, "cluster_autoscaling").outcome == conformance.MISSING
 
 
 def test_an_autoscaled_gpu_pool_provides_cluster_autoscaling(prod_stack: Stack) -> None:
