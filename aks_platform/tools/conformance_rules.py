@@ -120,8 +120,8 @@ def cluster_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
         return check.result(partial=True)
     check.need(
         ", ".join(autoscaled_pools + provisioning) or None,
-        "an autoscaling node pool of a GPU (N-series) size, or a KAITO Workspace whose GPU nodes KAITO "
-        "provisions",
+        "an autoscaling node pool of a GPU (N-series) size (a KAITO Workspace whose GPU nodes KAITO "
+        "provisions gives only part of it)",
     )
     return check.result()
 
