@@ -1,4 +1,5 @@
-"""A node's allocatable CPU and memory, and the KAITO requests that cannot fit one.
+"""A node's allocatable CPU and memory (the KAITO requests that cannot fit one are refused in
+aks_platform.settings.kaito).
 
 Allocatable is the size's vCPUs and memory (data/vm-sizes.toml) less what AKS reserves per node
 (data/node-reservations.toml, from node-resource-reservations.md). A pod whose request is at or
@@ -10,14 +11,11 @@ from __future__ import annotations
 import functools
 import itertools
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aks_platform.azure_facts import VmSize, load_vm_sizes
+from aks_platform.azure_facts import VmSize
 from aks_platform.paths import DATA
-from aks_platform.settings import EnvironmentSettings
-from aks_platform.validation_types import Problem
 
 RESERVATIONS = DATA / "node-reservations.toml"
 MIB_PER_GIB = 1024
@@ -84,33 +82,3 @@ def mebibytes(quantity: str) -> float:
         if quantity.endswith(unit):
             return float(quantity[: -len(unit)]) * factor
     return float(quantity) / 2**20
-
-
-def kaito_request_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
-    """The template runtime's requests against a KAITO node's allocatable (the preset runtime's
-    requests are KAITO's own)."""
-    kaito = settings.workloads.kaito_workspace
-    if not (settings.workloads.enabled and kaito.enabled and kaito.runtime == "template"):
-        return
-    size = load_vm_sizes().get(kaito.instance_type)
-    if size is None:
-        return
-    node = allocatable(size)
-    key = "workloads.kaito_workspace"
-    if millicores(kaito.cpu_request) >= node.millicores:
-        yield Problem(
-            f"{key}.cpu_request",
-            kaito.cpu_request,
-            f"{size.name} has {size.vcpus} vCPUs and AKS reserves {kube_reserved_millicores(size.vcpus)}m of "
-            f"them, so a pod can request less than {node.millicores}m: request less (such as "
-            f'"{node.millicores * 3 // 4000}") or use a larger instance_type',
-        )
-    if mebibytes(kaito.memory_request) >= node.memory_mib:
-        node_reserved = size.memory_gib * MIB_PER_GIB - node.memory_mib
-        yield Problem(
-            f"{key}.memory_request",
-            kaito.memory_request,
-            f"{size.name} has {size.memory_gib} GiB and AKS reserves {node_reserved}Mi (kubelet "
-            f"and eviction threshold), so a pod can request less than {node.memory_mib}Mi: request less or "
-            "use a larger instance_type",
-        )

@@ -19,8 +19,7 @@ from typing import Any
 
 from aks_platform import manifests
 from aks_platform.azure_facts import VmSize, load_vm_sizes
-from aks_platform.settings import EnvironmentSettings, NodePoolSettings, replaced_pools_hint
-from aks_platform.validation_types import Problem
+from aks_platform.settings import EnvironmentSettings, NodePoolSettings
 
 DEFAULT_LOCAL_QUEUE = "default"
 AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
@@ -143,45 +142,3 @@ def queue_namespaces(settings: EnvironmentSettings) -> set[str]:
     if scheduling.batch_pool != NO_BATCH_POOL:
         namespaces.add(scheduling.batch_namespace)
     return namespaces
-
-
-def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
-    """Sizes the quotas cannot be computed for, and a batch pool that does not exist."""
-    scheduling = settings.workloads.gang_scheduling
-    if not (settings.workloads.enabled and scheduling.enabled):
-        return []
-    problems = []
-    sizes = load_vm_sizes()
-    routing = settings.workloads.inference_routing
-    queued = queue_namespaces(settings)
-    if routing.enabled and routing.gateway_namespace in queued:
-        problems.append(
-            Problem(
-                "workloads.inference_routing.gateway_namespace",
-                routing.gateway_namespace,
-                "Kueue queues the pods of a namespace with a LocalQueue, and Istio runs the gateway's pods "
-                f"in the Gateway's namespace: use a namespace of its own (not {', '.join(sorted(queued))})",
-            )
-        )
-    if scheduling.batch_pool != NO_BATCH_POOL:
-        pool = batch_pool(settings)
-        if pool is None:
-            names = ", ".join(pool.name for pool in settings.user_pools) or "none defined"
-            problems.append(
-                Problem(
-                    "workloads.gang_scheduling.batch_pool",
-                    scheduling.batch_pool,
-                    f'name one of the user pools ({names}), or "{NO_BATCH_POOL}" for no batch queue'
-                    + replaced_pools_hint(settings),
-                )
-            )
-        elif pool.vm_size not in sizes:
-            problems.append(
-                Problem(
-                    "workloads.gang_scheduling.batch_pool",
-                    scheduling.batch_pool,
-                    f"its quota comes from the pool's size, and {pool.vm_size} is not in data/vm-sizes.toml: "
-                    "add the size (vCPUs, memory, GPUs) from its Azure size page",
-                )
-            )
-    return problems

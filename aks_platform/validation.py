@@ -9,7 +9,6 @@ problem at once, each with the key path to fix and a message that says what is a
 
 from __future__ import annotations
 
-from aks_platform.allocatable import kaito_request_problems
 from aks_platform.azure_naming import name_problems
 from aks_platform.currency import version_problems
 from aks_platform.endpoint import endpoint_problems
@@ -18,6 +17,7 @@ from aks_platform.settings import (
     cluster,
     environment,
     gpus,
+    kaito,
     monitoring,
     pools,
     versions,
@@ -48,5 +48,5 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *maintenance_problems(settings),
         *pools.pool_problems(settings),
         *cluster.cluster_problems(settings),
-        *kaito_request_problems(settings),
+        *kaito.kaito_request_problems(settings),
     ]

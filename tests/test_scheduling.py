@@ -87,7 +87,7 @@ def test_the_filters() -> None:
 
 
 def test_bad_settings_without_an_ordinary_pool_are_refused() -> None:
-    from aks_platform.placement import placement_problems
+    from aks_platform.settings.workloads import placement_problems
 
     settings = environment_settings("prod")
     gpu_only = settings.model_copy(

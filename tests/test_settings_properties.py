@@ -71,7 +71,7 @@ def valid_documents(draw: st.DrawFn) -> Document:
         "taints" not in pool and (pool.get("min_count") or pool.get("node_count", 0)) >= 1
         for pool in user_pools
     ):
-        # Kueue and the gateway need an untainted node at all times (aks_platform/placement.py).
+        # Kueue and the gateway need an untainted node at all times (settings/workloads.py).
         system_pool["only_critical_addons"] = False
     if user_pools:
         workloads: Document = {"gang_scheduling": {"batch_pool": user_pools[0]["name"]}}

@@ -1,94 +1,29 @@
-"""The workloads stack ([workloads]): the KAITO workspace, gang scheduling with Kueue and the
-NVIDIA DRA driver; inference routing is aks_platform.settings.routing.
+"""The workloads stack ([workloads]): gang scheduling with Kueue, the NVIDIA DRA driver, where
+ordinary pods run, and the rules across them; the KAITO workspace is aks_platform.settings.kaito,
+inference routing aks_platform.settings.routing.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, StrictBool, StrictInt, StrictStr
+from pydantic import StrictBool, StrictStr
 
-from aks_platform.azure_facts import load_vm_sizes, unknown_size_advice
-from aks_platform.kubernetes_names import Namespace, WorkspaceName
-from aks_platform.settings.base import Settings, matching, refuse, within
+from aks_platform.azure_facts import load_vm_sizes
+from aks_platform.kubernetes_names import Namespace
+from aks_platform.settings.base import Settings, matching
 from aks_platform.settings.gpus import has_gpus
+from aks_platform.settings.kaito import KaitoWorkspaceSettings, kaito_problems
 from aks_platform.settings.pools import replaced_pools_hint
 from aks_platform.settings.routing import InferenceRoutingSettings, routing_problems
 from aks_platform.validation_types import NO_VALUE, Problem
 
 if TYPE_CHECKING:
     from aks_platform.settings.environment import EnvironmentSettings
+    from aks_platform.settings.pools import NodePoolSettings
 
-WorkspaceCount = Annotated[StrictInt, within(1, 16, "use 1-16 nodes")]
-QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-Quantity = Annotated[StrictStr, matching(QUANTITY.pattern, "use a Kubernetes quantity such as 4 or 16Gi")]
 HostPath = Annotated[StrictStr, matching(r"^/", "use an absolute host path")]
-ContainerImage = Annotated[
-    StrictStr,
-    matching(
-        r"^\S+$",
-        "use a container image reference without spaces, such as "
-        "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8",
-    ),
-]
-
-
-def _kaito_instance_type(value: str) -> str:
-    if not re.match(r"^Standard_[ND][A-Za-z0-9_]+$", value):
-        raise refuse(
-            "KAITO provisions N-series (GPU) or D-series sizes on Azure, such as Standard_NC24ads_A100_v4"
-        )
-    if value not in load_vm_sizes():
-        raise refuse(
-            f"the workspace's Kueue quota and GPU request come from the size; {unknown_size_advice(value)}"
-        )
-    return value
-
-
-KaitoInstanceType = Annotated[StrictStr, AfterValidator(_kaito_instance_type)]
-
-
-class KaitoWorkspaceSettings(Settings):
-    """A KAITO inference workspace, as the AKS add-on admits it (templates/kaito-workspace-preset.yaml
-    for a preset, kaito-workspace-template.yaml for a pod template of one's own).
-
-    The add-on runs KAITO with node auto-provisioning: KAITO creates nodes of `instance_type` for
-    the workspace itself (labelled with the workspace's node label), not on the cluster's pools.
-    """
-
-    enabled: StrictBool = True
-    "The KAITO inference workspace; needs cluster.kaito_enabled."
-    namespace: Namespace = "smollm2"
-    (
-        "A DNS label; the namespace is created for the workspace, so not one Kubernetes or an add-on owns "
-        "(default, kube-*, aks-istio-*, kaito-*, gatekeeper-system, kueue-system)."
-    )
-    name: WorkspaceName = "smollm2-workspace"
-    "A DNS label of at most 56 characters."
-    instance_type: KaitoInstanceType = "Standard_D16s_v5"
-    (
-        "The VM size KAITO provisions for the workspace (required by KAITO from v0.8): an N- or D-series "
-        "size in data/vm-sizes.toml."
-    )
-    count: WorkspaceCount = 1
-    "How many nodes of instance_type."
-    runtime: Literal["template", "preset"] = "template"
-    (
-        '"template": main.tf\'s own pod template (the CPU POC); "preset": KAITO\'s vLLM preset from the '
-        "Hugging Face id, which needs a GPU size."
-    )
-    model: StrictStr = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
-    "A Hugging Face model id `org/name`."
-    image: ContainerImage = "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"
-    "Template runtime: the serving container image."
-    torch_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-    'Template runtime: "float32", "float16" or "bfloat16".'
-    cpu_request: Quantity = "4"
-    "Template runtime: CPUs the pod requests; must fit instance_type."
-    memory_request: Quantity = "16Gi"
-    "Template runtime: memory the pod requests (a Kubernetes quantity); must fit instance_type."
 
 
 class GangSchedulingSettings(Settings):
@@ -135,23 +70,14 @@ class WorkloadsSettings(Settings):
     dra: DraSettings = DraSettings()
 
 
-# --- Rules across the workloads' values ---
-# KAITO on Azure provisions SKUs of its own table or, beyond it, N- and D-series sizes.
-HUGGING_FACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
 def workload_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
-    # Imported here: these modules import aks_platform.settings, which imports this module.
-    from aks_platform.placement import placement_problems
-    from aks_platform.queues import queue_problems
-
     workloads = settings.workloads
     if not workloads.enabled:
         return
     # Names, counts, weights, header and quantities have their forms checked on the model.
     kaito = workloads.kaito_workspace
     if kaito.enabled:
-        yield from _check_kaito(settings)
+        yield from kaito_problems(settings)
     yield from routing_problems(settings)
     scheduling = workloads.gang_scheduling
     if scheduling.enabled:
@@ -159,31 +85,6 @@ def workload_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
     yield from placement_problems(settings)
     if workloads.dra.enabled:
         yield from _check_dra(settings)
-
-
-def _check_kaito(settings: EnvironmentSettings) -> Iterator[Problem]:
-    """What the AKS add-on's KAITO admits (data/kaito.toml names each rule's source)."""
-    kaito = settings.workloads.kaito_workspace
-    key = "workloads.kaito_workspace"
-    if not settings.cluster.kaito_enabled:
-        yield Problem(f"{key}.enabled", True, "a KAITO workspace needs cluster.kaito_enabled = true")
-    # The size's form and that data/vm-sizes.toml has it are rules on the field (KaitoInstanceType).
-    size = load_vm_sizes().get(kaito.instance_type)
-    if kaito.runtime == "preset":
-        if not HUGGING_FACE_ID.match(kaito.model):
-            yield Problem(
-                f"{key}.model",
-                kaito.model,
-                "the preset runtime takes a Hugging Face model id, organization/name, such as "
-                "HuggingFaceTB/SmolLM2-1.7B-Instruct",
-            )
-        if size is not None and not size.gpus:
-            yield Problem(
-                f"{key}.runtime",
-                "preset",
-                f"KAITO's vLLM preset needs GPUs and {size.name} has none: use an N-series instance_type, "
-                'or runtime = "template" for a CPU model server',
-            )
 
 
 def _check_dra(settings: EnvironmentSettings) -> Iterator[Problem]:
@@ -240,3 +141,104 @@ def manifest_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
                 render(*arguments)
             except manifests.ManifestError as error:
                 yield Problem(key, NO_VALUE, str(error))
+
+
+def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
+    """Sizes the quotas cannot be computed for, and a batch pool that does not exist."""
+    # Imported here: aks_platform.queues imports aks_platform.manifests, which imports
+    # aks_platform.settings, which imports this module.
+    from aks_platform.queues import NO_BATCH_POOL, batch_pool, queue_namespaces
+
+    scheduling = settings.workloads.gang_scheduling
+    if not (settings.workloads.enabled and scheduling.enabled):
+        return []
+    problems = []
+    sizes = load_vm_sizes()
+    routing = settings.workloads.inference_routing
+    queued = queue_namespaces(settings)
+    if routing.enabled and routing.gateway_namespace in queued:
+        problems.append(
+            Problem(
+                "workloads.inference_routing.gateway_namespace",
+                routing.gateway_namespace,
+                "Kueue queues the pods of a namespace with a LocalQueue, and Istio runs the gateway's pods "
+                f"in the Gateway's namespace: use a namespace of its own (not {', '.join(sorted(queued))})",
+            )
+        )
+    if scheduling.batch_pool != NO_BATCH_POOL:
+        pool = batch_pool(settings)
+        if pool is None:
+            names = ", ".join(pool.name for pool in settings.user_pools) or "none defined"
+            problems.append(
+                Problem(
+                    "workloads.gang_scheduling.batch_pool",
+                    scheduling.batch_pool,
+                    f'name one of the user pools ({names}), or "{NO_BATCH_POOL}" for no batch queue'
+                    + replaced_pools_hint(settings),
+                )
+            )
+        elif pool.vm_size not in sizes:
+            problems.append(
+                Problem(
+                    "workloads.gang_scheduling.batch_pool",
+                    scheduling.batch_pool,
+                    f"its quota comes from the pool's size, and {pool.vm_size} is not in data/vm-sizes.toml: "
+                    "add the size (vCPUs, memory, GPUs) from its Azure size page",
+                )
+            )
+    return problems
+
+
+# Somewhere for ordinary pods to run: a pool without taints that always has a node.
+#
+# Kueue's controller and the Istio gateway's pods carry no tolerations and no node selector (Kueue
+# chart values.yaml and templates/manager/manager.yaml at v0.19.2; Istio's gateway Deployment
+# template), so they need an untainted node. The system pool is tainted CriticalAddonsOnly when
+# `only_critical_addons` is on (azurerm's only_critical_addons_enabled); a GPU pool is tainted for
+# GPU workloads, and one that scales from zero has no node until a GPU workload asks for one.
+# tests/test_scheduling.py checks every pod of the synthesized stacks against every pool.
+HARD_EFFECTS = ("NoSchedule", "NoExecute")
+
+
+def always_has_nodes(pool: NodePoolSettings) -> bool:
+    return ((pool.min_count if pool.auto_scaling else pool.node_count) or 0) >= 1
+
+
+def hard_taints(pool: NodePoolSettings, *, system: bool) -> list[str]:
+    taints = [taint for taint in pool.taints if taint.rsplit(":", 1)[-1] in HARD_EFFECTS]
+    if system and pool.only_critical_addons:
+        taints.append("CriticalAddonsOnly=true:NoSchedule")
+    return taints
+
+
+def ordinary_pools(settings: EnvironmentSettings) -> list[str]:
+    """Pools where a pod without tolerations or node selector can run at any time."""
+    pools = [(settings.system_pool, True)] + [(pool, False) for pool in settings.user_pools]
+    return [
+        pool.name for pool, system in pools if always_has_nodes(pool) and not hard_taints(pool, system=system)
+    ]
+
+
+def placement_problems(settings: EnvironmentSettings) -> list[Problem]:
+    workloads = settings.workloads
+    needs = [
+        name
+        for name, enabled in (
+            ("Kueue's controller", workloads.gang_scheduling.enabled),
+            ("the Istio gateway", workloads.inference_routing.enabled and workloads.kaito_workspace.enabled),
+        )
+        if enabled
+    ]
+    if not workloads.enabled or not needs or ordinary_pools(settings):
+        return []
+    return [
+        Problem(
+            "user_pools",
+            [pool.name for pool in settings.user_pools],
+            f"{' and '.join(needs)} run on nodes without taints, and no pool always has one (the system "
+            "pool is tainted CriticalAddonsOnly with only_critical_addons; tainted pools and pools that "
+            "scale from zero do not count): add a small CPU user pool without taints and with "
+            "min_count >= 1, as environments/prod.toml does",
+        )
+    ]
+
