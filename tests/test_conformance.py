@@ -170,6 +170,18 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
     assert not any("node_pool_gpunp" in entry for entry in finding.evidence)
 
 
+def test_prods_delete_lock_is_named_as_blocking_kaitos_scale_down(
+    prod_stack: Stack, prod_workloads: Stack
+) -> None:
+    """KAITO scales down by deleting its agent pool, a child of the cluster; Azure's locks apply to
+    child resources (Azure Resource Manager, "Lock your resources"), so prod's CanNotDelete lock on
+    the cluster refuses it (docs/production.md, Protection)."""
+    missing = " ".join(_evaluate(prod_stack, prod_workloads, "cluster_autoscaling").missing)
+    assert "azurerm_management_lock.lock_cluster (CanNotDelete on azurerm_kubernetes_cluster.aks)" in missing
+    unlocked = _drop(prod_stack, "azurerm_management_lock", "lock_cluster")
+    assert "lock" not in " ".join(_evaluate(unlocked, prod_workloads, "cluster_autoscaling").missing)
+
+
 def test_cluster_autoscaling_drops_without_kaitos_provisioning(
     prod_stack: Stack, prod_workloads: Stack
 ) -> None:

@@ -117,6 +117,7 @@ def cluster_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
             "no GPU pool has the cluster autoscaler (AKS does not autoscale a managed GPU pool during "
             "the preview)",
         )
+        check.missing.extend(_locked_scale_down(cluster))
         return check.result(partial=True)
     check.need(
         ", ".join(autoscaled_pools + provisioning) or None,
@@ -124,6 +125,18 @@ def cluster_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
         "provisions gives only part of it)",
     )
     return check.result()
+
+
+def _locked_scale_down(cluster: Stack) -> list[str]:
+    """KAITO scales down by deleting the Workspace's agent pool, a child of the cluster: a
+    CanNotDelete lock on the cluster refuses that to everyone (docs/production.md, Protection)."""
+    address, _ = cluster_resource(cluster)
+    return [
+        f"scale-down while {lock_address} (CanNotDelete on {address}) is on: the lock refuses KAITO's "
+        "gpu-provisioner deleting the Workspace's GPU pool (docs/production.md)"
+        for lock_address, lock in resources(cluster, "azurerm_management_lock")
+        if lock.get("lock_level") == "CanNotDelete" and lock.get("scope") == "${" + address + ".id}"
+    ]
 
 
 def pod_autoscaling(cluster: Stack, workloads: Stack) -> Finding:
