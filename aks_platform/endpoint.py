@@ -6,8 +6,8 @@ Objects are rendered from templates/ (manifests.render) with the facts of data/e
   with HTTP only redirecting (templates/inference-gateway-https.yaml), the route on the HTTPS listener.
 - `endpoint_objects` adds the certificate sync (templates/endpoint-tls.yaml), the Istio policies
   (templates/endpoint-authentication.yaml) and the NetworkPolicies around the model.
-- `endpoint_problems` refuses a public endpoint without TLS and authentication (unless said
-  explicitly); `endpoint_notices` warns about what stays open.
+- `endpoint_notices` warns about what stays open; a public endpoint without TLS and
+  authentication is refused in aks_platform.settings.routing (endpoint_problems).
 docs/endpoint-security.md explains the design and what only a real cluster can confirm.
 """
 
@@ -16,19 +16,22 @@ from __future__ import annotations
 import copy
 import functools
 import tomllib
-from collections.abc import Iterator
 from typing import Any
 
 from aks_platform import manifests
 from aks_platform.paths import DATA
 from aks_platform.queues import NO_BATCH_POOL
 from aks_platform.settings import EnvironmentSettings, InferenceRoutingSettings, KaitoWorkspaceSettings
-from aks_platform.settings.routing import ENTRA_ISSUER
-from aks_platform.validation_types import Problem
+from aks_platform.settings.routing import (
+    ENTRA_ISSUER,
+    KEY,
+    authentication_on,
+    missing_protection,
+    tls_on,
+)
 from aks_platform.versions import Notice
 
 FACTS_FILE = DATA / "endpoint-security.toml"
-KEY = "workloads.inference_routing"
 Manifest = dict[str, Any]
 
 
@@ -44,14 +47,6 @@ def gateway_name() -> str:
 
 def tls_secret_name() -> str:
     return f"{gateway_name()}-tls"
-
-
-def tls_on(routing: InferenceRoutingSettings) -> bool:
-    return routing.tls is not None and routing.tls.enabled
-
-
-def authentication_on(routing: InferenceRoutingSettings) -> bool:
-    return routing.authentication is not None and routing.authentication.enabled
 
 
 def secure_routing(
@@ -218,61 +213,6 @@ def _authentication_objects(routing: InferenceRoutingSettings) -> list[Manifest]
     return [request_authentication, policy]
 
 
-def endpoint_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
-    """A public endpoint needs TLS and authentication, unless insecure_public_http says otherwise."""
-    workloads = settings.workloads
-    routing = workloads.inference_routing
-    if not (workloads.enabled and routing.enabled):
-        return
-    missing = _missing_protection(routing)
-    if routing.insecure_public_http:
-        if routing.exposure != "public":
-            yield Problem(
-                f"{KEY}.insecure_public_http",
-                True,
-                'only means something with exposure = "public": remove it',
-            )
-        elif not missing:
-            yield Problem(
-                f"{KEY}.insecure_public_http",
-                True,
-                "TLS and authentication are both on, so nothing insecure is left to allow: remove it",
-            )
-    elif routing.exposure == "public" and missing:
-        yield Problem(
-            f"{KEY}.exposure",
-            "public",
-            f"a public endpoint needs TLS and authentication, and {' and '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing: add [{KEY}.tls] and [{KEY}.authentication], "
-            f'use exposure = "internal", or (a throwaway dev cluster only) set insecure_public_http = true',
-        )
-
-    if tls_on(routing):
-        cluster = settings.cluster
-        if cluster.key_vault_secrets_provider is None:
-            yield Problem(
-                f"{KEY}.tls.enabled",
-                True,
-                "the certificate is synced by the Key Vault secrets provider: add "
-                "[cluster.key_vault_secrets_provider]",
-            )
-        if not cluster.workload_identity_enabled:
-            yield Problem(
-                f"{KEY}.tls.enabled",
-                True,
-                "the certificate sync signs in with workload identity: set "
-                "cluster.workload_identity_enabled = true",
-            )
-
-
-def _missing_protection(routing: InferenceRoutingSettings) -> list[str]:
-    return [
-        name
-        for name, on in (("TLS", tls_on(routing)), ("authentication", authentication_on(routing)))
-        if not on
-    ]
-
-
 def endpoint_notices(settings: EnvironmentSettings) -> list[Notice]:
     """Warnings: a public endpoint left open on purpose, and policies no engine enforces."""
     workloads = settings.workloads
@@ -281,7 +221,7 @@ def endpoint_notices(settings: EnvironmentSettings) -> list[Notice]:
     if not workloads.enabled:
         return notices
     if routing.enabled and routing.exposure == "public" and routing.insecure_public_http:
-        missing = _missing_protection(routing)
+        missing = missing_protection(routing)
         notices.append(
             Notice(
                 f"{KEY}.insecure_public_http",

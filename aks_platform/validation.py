@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from aks_platform.azure_naming import name_problems
 from aks_platform.currency import version_problems
-from aks_platform.endpoint import endpoint_problems
 from aks_platform.settings import (
     EnvironmentSettings,
     cluster,
@@ -20,6 +19,7 @@ from aks_platform.settings import (
     kaito,
     monitoring,
     pools,
+    routing,
     versions,
     workloads,
 )
@@ -41,7 +41,7 @@ def check_environment(name: str, settings: EnvironmentSettings) -> list[Problem]
         *gpus.gpu_pool_problems(settings),
         *workloads.workload_problems(settings),
         *workloads.manifest_problems(settings),
-        *endpoint_problems(settings),
+        *routing.endpoint_problems(settings),
         *pools.zone_problems(settings),
         *environment.tag_count_problems(settings),
         *version_problems(settings),

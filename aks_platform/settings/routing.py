@@ -1,5 +1,6 @@
 """Inference routing ([workloads.inference_routing]): the Gateway and HTTPRoute, how the endpoint
-is exposed, HTTPS with a Key Vault certificate and Entra ID tokens at the gateway.
+is exposed, HTTPS with a Key Vault certificate and Entra ID tokens at the gateway, and the rules
+across them (the objects they become are aks_platform.endpoint's).
 """
 
 from __future__ import annotations
@@ -178,3 +179,70 @@ def routing_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
             yield Problem(
                 "workloads.inference_routing.stable_weight", 0, "at least one weight must be above 0"
             )
+
+
+# --- The endpoint's protection: exposure, TLS and tokens, and what they need ---
+KEY = "workloads.inference_routing"
+
+
+def tls_on(routing: InferenceRoutingSettings) -> bool:
+    return routing.tls is not None and routing.tls.enabled
+
+
+def authentication_on(routing: InferenceRoutingSettings) -> bool:
+    return routing.authentication is not None and routing.authentication.enabled
+
+
+def endpoint_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    """A public endpoint needs TLS and authentication, unless insecure_public_http says otherwise."""
+    workloads = settings.workloads
+    routing = workloads.inference_routing
+    if not (workloads.enabled and routing.enabled):
+        return
+    missing = missing_protection(routing)
+    if routing.insecure_public_http:
+        if routing.exposure != "public":
+            yield Problem(
+                f"{KEY}.insecure_public_http",
+                True,
+                'only means something with exposure = "public": remove it',
+            )
+        elif not missing:
+            yield Problem(
+                f"{KEY}.insecure_public_http",
+                True,
+                "TLS and authentication are both on, so nothing insecure is left to allow: remove it",
+            )
+    elif routing.exposure == "public" and missing:
+        yield Problem(
+            f"{KEY}.exposure",
+            "public",
+            f"a public endpoint needs TLS and authentication, and {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing: add [{KEY}.tls] and [{KEY}.authentication], "
+            f'use exposure = "internal", or (a throwaway dev cluster only) set insecure_public_http = true',
+        )
+
+    if tls_on(routing):
+        cluster = settings.cluster
+        if cluster.key_vault_secrets_provider is None:
+            yield Problem(
+                f"{KEY}.tls.enabled",
+                True,
+                "the certificate is synced by the Key Vault secrets provider: add "
+                "[cluster.key_vault_secrets_provider]",
+            )
+        if not cluster.workload_identity_enabled:
+            yield Problem(
+                f"{KEY}.tls.enabled",
+                True,
+                "the certificate sync signs in with workload identity: set "
+                "cluster.workload_identity_enabled = true",
+            )
+
+
+def missing_protection(routing: InferenceRoutingSettings) -> list[str]:
+    return [
+        name
+        for name, on in (("TLS", tls_on(routing)), ("authentication", authentication_on(routing)))
+        if not on
+    ]
