@@ -162,7 +162,9 @@ class ClusterStack(PinnedStack):
             targets["monitor-workspace"] = self.prometheus.workspace
         if insights is not None:
             targets["log-analytics-workspace"] = insights.workspace
-        Protection(self, "protection", settings.protection, targets)
+        # No lock on the cluster: its agent pools would inherit it (aks_platform/protection.py).
+        lockable = frozenset(targets) - {"cluster"}
+        Protection(self, "protection", settings.protection, targets, lockable)
 
     def _outputs(self) -> None:
         outputs = {

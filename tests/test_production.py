@@ -21,6 +21,10 @@ PROTECTED = {
     "azurerm_monitor_workspace": "monitor_workspace",
     "azurerm_log_analytics_workspace": "log_analytics_workspace",
 }
+# Not the cluster: Azure's locks are inherited by child resources ("When you apply a lock at a
+# parent scope, all child resources inherit the same lock", Management Locks REST reference), and
+# a lock on the cluster would refuse deleting its agent pools, KAITO's GPU pools included.
+LOCKED = {"azurerm_monitor_workspace", "azurerm_log_analytics_workspace"}
 
 
 # --- 1. state ---------------------------------------------------------------------------------
@@ -90,13 +94,19 @@ def test_state_storage_names_follow_azures_rules(key: str, value: str, message: 
 # --- 2. protection ----------------------------------------------------------------------------
 
 
-def test_prods_cluster_and_workspaces_carry_prevent_destroy_and_a_lock(prod_stack: Stack) -> None:
+def test_prods_cluster_and_workspaces_carry_prevent_destroy_and_the_workspaces_a_lock(
+    prod_stack: Stack,
+) -> None:
     locks = resources(prod_stack, "azurerm_management_lock")
     for resource_type, name in PROTECTED.items():
         assert resources(prod_stack, resource_type)[name]["lifecycle"]["prevent_destroy"] is True
-        (lock,) = [lock for lock in locks.values() if lock["scope"] == f"${{{resource_type}.{name}.id}}"]
-        assert lock["lock_level"] == "CanNotDelete"
-    assert len(locks) == len(PROTECTED)
+        scoped = [lock for lock in locks.values() if lock["scope"] == f"${{{resource_type}.{name}.id}}"]
+        if resource_type in LOCKED:
+            (lock,) = scoped
+            assert lock["lock_level"] == "CanNotDelete"
+        else:
+            assert scoped == []
+    assert len(locks) == len(LOCKED)
     # The cluster keeps its autoscaler's node count out of the plan as before.
     assert resources(prod_stack, "azurerm_kubernetes_cluster")["aks"]["lifecycle"]["ignore_changes"]
 
@@ -109,7 +119,7 @@ def test_protection_is_a_setting_each_half_of_which_can_be_turned_off() -> None:
     cluster, _ = synth_settings("prod", off)
     for resource_type, name in PROTECTED.items():
         assert "prevent_destroy" not in resources(cluster, resource_type)[name].get("lifecycle", {})
-    assert len(resources(cluster, "azurerm_management_lock")) == len(PROTECTED)
+    assert len(resources(cluster, "azurerm_management_lock")) == len(LOCKED)
 
 
 def test_dev_is_not_protected(dev_stack: Stack) -> None:

@@ -49,8 +49,9 @@ class ProtectionSettings(Settings):
     )
     delete_locks: StrictBool = False
     (
-        "An Azure CanNotDelete management lock on each of them: no one deletes them outside Terraform "
-        "either; the lock also covers the cluster's node pools (prod: true)."
+        "An Azure CanNotDelete management lock on the two workspaces: no one deletes them outside "
+        "Terraform either. Not on the cluster: its node pools would inherit the lock and could not be "
+        "deleted, KAITO's GPU pools included (prod: true)."
     )
 
 
