@@ -226,6 +226,11 @@ CASES = [
         ('workloads.inference_routing.gateway_namespace = "aks-istio-ingress"', "aks-istio-*"),
     ),
     Case(
+        "kaito-namespace-is-the-batch-namespace",
+        VALID + '[workloads.kaito_workspace]\nnamespace = "batch"\n',
+        ('workloads.gang_scheduling.batch_namespace = "batch"', "workloads.kaito_workspace.namespace"),
+    ),
+    Case(
         "kaito-namespace-kaito-add-on",
         VALID + '[workloads.kaito_workspace]\nnamespace = "kaito-system"\n',
         ('workloads.kaito_workspace.namespace = "kaito-system"', "kaito-*"),
@@ -288,6 +293,11 @@ CASES = [
         + ", ".join(f'"10.{index // 256}.{index % 256}.0/24"' for index in range(201))
         + "]\n",
         ("cluster.api_server_authorized_ip_ranges", "at most 200 authorized IP ranges"),
+    ),
+    Case(
+        "more-than-100-node-pools",
+        VALID + "".join(user_pool(name=f"p{index}", min_count=1, max_count=2) for index in range(100)),
+        ('user_pools = "100 pools"', "at most 100 node pools", "this is 101"),
     ),
     Case(
         "kaito-count-beyond-16",

@@ -8,6 +8,7 @@ aks_platform.settings.pool_sizes, its GPUs aks_platform.settings.gpus. Sources:
   case-insensitive, so a pool's tag may not differ from an environment tag only in case.
 - concepts-network-ip-address-planning.md (Configuring maximum pods per node): max_pods is at
   least 10, and only if each pool has space for at least 30 pods (max_pods 10 needs 3 nodes).
+- quotas-skus-regions.md (Service quotas and limits): at most 100 node pools per cluster.
 """
 
 from __future__ import annotations
@@ -231,6 +232,7 @@ def replaced_pools_hint(settings: EnvironmentSettings) -> str:
 MAX_POOL_NODES = 1000
 
 POOL_MIN_PODS = 30
+MAX_NODE_POOLS = 100
 
 
 def all_pools(settings: EnvironmentSettings) -> list[tuple[str, NodePoolSettings]]:
@@ -365,7 +367,19 @@ def merged_tag_problems(key: str, pool: NodePoolSettings, settings: EnvironmentS
             )
 
 
+def pool_count_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    pools = 1 + len(settings.user_pools)
+    if pools > MAX_NODE_POOLS:
+        yield Problem(
+            "user_pools",
+            f"{len(settings.user_pools)} pools",
+            f"AKS allows at most {MAX_NODE_POOLS} node pools in a cluster, the system pool included, "
+            f"and this is {pools}: use at most {MAX_NODE_POOLS - 1} user pools",
+        )
+
+
 def pool_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
+    yield from pool_count_problems(settings)
     yield from system_pool_size_problems(settings.system_pool)
     yield from merged_tag_problems("system_pool", settings.system_pool, settings)
     yield from pod_density_problems("system_pool", settings.system_pool)

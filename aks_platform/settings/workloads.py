@@ -144,10 +144,11 @@ def manifest_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
 
 
 def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
-    """Sizes the quotas cannot be computed for, and a batch pool that does not exist."""
+    """Sizes the quotas cannot be computed for, a batch pool that does not exist, and namespaces
+    the queues cannot share."""
     # Imported here: aks_platform.queues imports aks_platform.manifests, which imports
     # aks_platform.settings, which imports this module.
-    from aks_platform.queues import NO_BATCH_POOL, batch_pool, queue_namespaces
+    from aks_platform.queues import DEFAULT_LOCAL_QUEUE, NO_BATCH_POOL, batch_pool, queue_namespaces
 
     scheduling = settings.workloads.gang_scheduling
     if not (settings.workloads.enabled and scheduling.enabled):
@@ -163,6 +164,26 @@ def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
                 routing.gateway_namespace,
                 "Kueue queues the pods of a namespace with a LocalQueue, and Istio runs the gateway's pods "
                 f"in the Gateway's namespace: use a namespace of its own (not {', '.join(sorted(queued))})",
+            )
+        )
+    kaito = settings.workloads.kaito_workspace
+    if (
+        kaito.enabled
+        and scheduling.batch_pool != NO_BATCH_POOL
+        and scheduling.batch_namespace == kaito.namespace
+    ):
+        # Kueue's LocalQueueDefaulting would put the batch jobs without a queue-name label in the
+        # workspace's "default" LocalQueue (the KAITO nodes' quota), and each namespace's
+        # default-deny NetworkPolicy would be rendered twice into one release, which Helm refuses
+        # on install ("already exists": helm/helm issue 2947).
+        problems.append(
+            Problem(
+                "workloads.gang_scheduling.batch_namespace",
+                scheduling.batch_namespace,
+                "the KAITO workspace's namespace (workloads.kaito_workspace.namespace) is the same: "
+                f'Kueue would admit batch jobs there into the workspace\'s "{DEFAULT_LOCAL_QUEUE}" queue, '
+                "and the namespace's NetworkPolicies would be created twice: give the batch queue a "
+                "namespace of its own",
             )
         )
     if scheduling.batch_pool != NO_BATCH_POOL:
