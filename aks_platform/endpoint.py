@@ -20,7 +20,6 @@ from typing import Any
 
 from aks_platform import manifests
 from aks_platform.paths import DATA
-from aks_platform.queues import NO_BATCH_POOL
 from aks_platform.settings import EnvironmentSettings, InferenceRoutingSettings, KaitoWorkspaceSettings
 from aks_platform.settings.routing import (
     ENTRA_ISSUER,
@@ -136,6 +135,10 @@ def network_policies(settings: EnvironmentSettings) -> list[Manifest]:
                     scraper_value=scraper["value"],
                 )
             )
+    # Imported here: queues imports manifests, which imports this module, so a top-level import
+    # fails whenever queues is the first of the three to be imported.
+    from aks_platform.queues import NO_BATCH_POOL
+
     scheduling = workloads.gang_scheduling
     if scheduling.enabled and scheduling.batch_pool != NO_BATCH_POOL:
         policies.append(
