@@ -170,16 +170,25 @@ def test_prod_cluster_autoscaling_rests_on_kaito_node_provisioning(
     assert not any("node_pool_gpunp" in entry for entry in finding.evidence)
 
 
-def test_prods_delete_lock_is_named_as_blocking_kaitos_scale_down(
+def test_a_delete_lock_on_the_cluster_is_named_as_blocking_kaitos_scale_down(
     prod_stack: Stack, prod_workloads: Stack
 ) -> None:
     """KAITO scales down by deleting its agent pool, a child of the cluster; Azure's locks apply to
-    child resources (Azure Resource Manager, "Lock your resources"), so prod's CanNotDelete lock on
-    the cluster refuses it (docs/production.md, Protection)."""
-    missing = " ".join(_evaluate(prod_stack, prod_workloads, "cluster_autoscaling").missing)
+    child resources (Azure Resource Manager, "Lock your resources"), so a CanNotDelete lock on the
+    cluster refuses it. prod locks only its monitor and Log Analytics workspaces (docs/production.md,
+    Protection), so its report names no lock; a cluster lock added to it is named."""
+    assert "lock" not in " ".join(_evaluate(prod_stack, prod_workloads, "cluster_autoscaling").missing)
+    locked = copy.deepcopy(prod_stack)
+    locked["resource"].setdefault("azurerm_management_lock", {})["lock_cluster"] = {
+        "name": "cluster-lock",
+        "lock_level": "CanNotDelete",
+        "scope": "${azurerm_kubernetes_cluster.aks.id}",
+    }
+    missing = " ".join(_evaluate(locked, prod_workloads, "cluster_autoscaling").missing)
     assert "azurerm_management_lock.lock_cluster (CanNotDelete on azurerm_kubernetes_cluster.aks)" in missing
-    unlocked = _drop(prod_stack, "azurerm_management_lock", "lock_cluster")
-    assert "lock" not in " ".join(_evaluate(unlocked, prod_workloads, "cluster_autoscaling").missing)
+    read_only = copy.deepcopy(locked)
+    read_only["resource"]["azurerm_management_lock"]["lock_cluster"]["lock_level"] = "ReadOnly"
+    assert "lock" not in " ".join(_evaluate(read_only, prod_workloads, "cluster_autoscaling").missing)
 
 
 def test_cluster_autoscaling_drops_without_kaitos_provisioning(
