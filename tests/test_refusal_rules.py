@@ -119,6 +119,10 @@ def test_every_namespace_setting_refuses_the_reserved_namespaces() -> None:
             "kube-node-lease",
             "aks-istio-system",
             "kaito-x",
+            "gatekeeper-system",
+            "kueue-system",
+            # Not one of Kubernetes' own, but kube- is reserved for them (Kubernetes' namespaces page).
+            "kube-flannel",
         ):
             document: dict = {"prefix": "aks-t"}
             cursor = document
