@@ -109,3 +109,39 @@ def test_same_state_blob_refused_in_both_files(tmp_path: Path, capsys, monkeypat
     assert "a.toml: backend.key: " in stderr and "b.toml keeps its Terraform state in the same blob" in stderr
     assert "b.toml: backend.key: " in stderr and "a.toml keeps its Terraform state in the same blob" in stderr
     assert "sttfstate/tfstate/shared" in stderr
+
+
+def test_wildcard_hostname_the_settings_allow_renders() -> None:
+    """A leading "*." is a Gateway API Hostname (the settings allow it); unquoted in the templates
+    it read as a YAML alias, and the file was refused with the YAML parser's words."""
+    from aks_platform import endpoint
+    from aks_platform.environments import check_document
+
+    tenant = "00000000-0000-0000-0000-000000000000"
+    document = {
+        "prefix": "aks-t",
+        "cluster": {"key_vault_secrets_provider": {"secret_rotation_enabled": True}},
+        "workloads": {
+            "inference_routing": {
+                "tls": {
+                    "hostname": "*.example.com",
+                    "key_vault_name": "kv-inference",
+                    "certificate_name": "inference-tls",
+                    "tenant_id": tenant,
+                    "client_id": tenant,
+                },
+                "authentication": {
+                    "issuer": f"https://login.microsoftonline.com/{tenant}/v2.0",
+                    "audiences": ["api://inference"],
+                },
+            }
+        },
+    }
+    settings, problems = check_document("t", document)
+    assert settings is not None and problems == [], problems
+    routing, workspace = settings.workloads.inference_routing, settings.workloads.kaito_workspace
+    gateway = {"kind": "Gateway", "metadata": {"name": endpoint.gateway_name()}, "spec": {}}
+    (secured,) = endpoint.secure_routing([gateway], routing, workspace)
+    assert {listener["hostname"] for listener in secured["spec"]["listeners"]} == {"*.example.com"}
+    routes = [item for item in endpoint.endpoint_objects(settings) if item["kind"] == "HTTPRoute"]
+    assert routes and all(route["spec"]["hostnames"] == ["*.example.com"] for route in routes)
