@@ -161,6 +161,11 @@ CASES = [
         VALID + '[cluster.network]\nplugin = "none"\nplugin_mode = "none"\ndata_plane = "none"\n',
         ('cluster.network.plugin = "none"', "installs no CNI"),
     ),
+    Case(
+        "cilium-policy-on-kubenet",
+        VALID + '[cluster.network]\nplugin = "kubenet"\npolicy = "cilium"\n',
+        ('cluster.network.policy = "cilium"', 'needs data_plane = "cilium" and plugin = "azure"', '"calico"'),
+    ),
     # Pod density.
     Case(
         "system-pool-pod-density",
@@ -314,7 +319,7 @@ CASES = [
 ]
 
 # Words that must not reach a reader: class names and pydantic's own phrasing.
-LEAKS = ("Settings", "Input should be", "Cannot overwrite a value", "Invalid statement")
+LEAKS = ("Settings", "Input should be", "Cannot overwrite a value", "Invalid statement", "= null")
 
 
 def _refused(tmp_path: Path, capsys, monkeypatch, files: dict[str, str | bytes]) -> str:

@@ -226,11 +226,12 @@ def combination_problems(settings: EnvironmentSettings) -> Iterator[Problem]:
                 'the Cilium data plane enforces policy itself: set policy = "cilium"',
             )
         if network.policy == "cilium" and network.data_plane != "cilium":
-            yield Problem(
-                "cluster.network.data_plane",
-                network.data_plane,
-                'Cilium network policy needs data_plane = "cilium"',
+            # Named on the policy: data_plane is often unset (kubenet leaves it unset), and "null"
+            # is no TOML value a reader could write.
+            needs = 'data_plane = "cilium"' + (
+                "" if network.plugin == "azure" else ' and plugin = "azure" (with kubenet use "calico")'
             )
+            yield Problem("cluster.network.policy", network.policy, f"Cilium network policy needs {needs}")
         # Azure Network Policy Manager and the Cilium data plane run on Azure CNI only; with
         # kubenet, Calico is the one policy engine (AKS network policy docs, comparison table).
         if network.plugin != "azure" and network.data_plane == "cilium":
