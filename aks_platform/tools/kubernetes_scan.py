@@ -27,7 +27,14 @@ import yaml
 
 from aks_platform import yaml_text
 from aks_platform.naming import STACK_PREFIX, WORKLOADS_SUFFIX
-from aks_platform.tools.security_scan import Finding, GateResult, checkov_command, checkov_env, gate
+from aks_platform.tools.security_scan import (
+    Finding,
+    GateResult,
+    checkov_command,
+    checkov_env,
+    gate,
+    print_gate,
+)
 
 BASELINE_SUFFIX = "-kubernetes"
 Stack = dict[str, Any]
@@ -149,15 +156,7 @@ def main(argv: list[str]) -> int:
     print("\nKubernetes objects (security/checkov-baseline/<environment>-kubernetes.toml):")
     for environment, (failed, passed_count) in scan(stacks).items():
         result = kubernetes_gate(environment, failed, passed_count)
-        accepted = len(result.failed) - len(result.new)
-        print(
-            f"  {environment}: {passed_count} passed, {accepted} accepted exceptions, "
-            f"{len(result.new)} new, {len(result.stale)} stale"
-        )
-        for finding in result.new:
-            print(f"    NEW   {finding.check} {finding.resource}")
-        for entry in result.stale:
-            print(f"    STALE {entry.check} {entry.resource} (no longer fails; remove it)")
+        print_gate(environment, result)
         for chart in unscanned_charts(stacks[environment]):
             print(f"    not scanned (a registry chart, not renderable offline): {chart}")
         ok = ok and result.ok

@@ -162,6 +162,22 @@ def gate(environment: str, failed: frozenset[Finding], passed_count: int) -> Gat
     )
 
 
+def print_gate(environment: str, result: GateResult) -> None:
+    """The environment's line of the comparison, then each new finding and each stale entry.
+
+    `environment` is the label printed; result.environment names its baseline file, which for the
+    Kubernetes scan carries a suffix."""
+    accepted = len(result.failed) - len(result.new)
+    print(
+        f"  {environment}: {result.passed_count} passed, {accepted} accepted exceptions, "
+        f"{len(result.new)} new, {len(result.stale)} stale"
+    )
+    for finding in result.new:
+        print(f"    NEW   {finding.check} {finding.resource}")
+    for entry in result.stale:
+        print(f"    STALE {entry.check} {entry.resource} (no longer fails; remove it)")
+
+
 def main(argv: list[str]) -> int:
     _, files = stack_files_or_exit(argv)
     # checkov's own report first, for a person to read.
@@ -174,15 +190,7 @@ def main(argv: list[str]) -> int:
     print("\nBaseline comparison (security/checkov-baseline/<environment>.toml):")
     for environment, (failed, passed_count) in run_checkov(files).items():
         result = gate(environment, failed, passed_count)
-        accepted = len(result.failed) - len(result.new)
-        print(
-            f"  {environment}: {passed_count} passed, {accepted} accepted exceptions, "
-            f"{len(result.new)} new, {len(result.stale)} stale"
-        )
-        for finding in result.new:
-            print(f"    NEW   {finding.check} {finding.resource}")
-        for entry in result.stale:
-            print(f"    STALE {entry.check} {entry.resource} (no longer fails; remove it)")
+        print_gate(environment, result)
         ok = ok and result.ok
     return 0 if ok else 1
 
