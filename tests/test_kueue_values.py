@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import Stack, resources
+from reachability import selects
 from schemas import REFERENCE, REFERENCE_SKIP, reference_available
 
 from aks_platform import manifests, yaml_text
@@ -39,23 +40,6 @@ def rendered_values(stack: Stack) -> dict[str, Any]:
 
 def manager_config(stack: Stack) -> dict[str, Any]:
     return yaml_text.load(rendered_values(stack)["managerConfig"]["controllerManagerConfigYaml"])
-
-
-def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    """A Kubernetes label selector (matchLabels and matchExpressions) against a namespace's labels."""
-    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
-        if operator == "In" and labels.get(key) not in values:
-            return False
-        if operator == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if operator == "Exists" and key not in labels:
-            return False
-        if operator == "DoesNotExist" and key in labels:
-            return False
-    return True
 
 
 def webhook_selector(stack: Stack) -> dict[str, Any]:
