@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_ENVIRONMENTS, MAIN_TF, environment_settings
+from notice_fixes import with_fix
 
 import main
 from aks_platform.currency import currency_notices
@@ -294,17 +294,6 @@ def _document(environment: str) -> dict:
     return tomllib.loads((folder / f"{environment}.toml").read_text())
 
 
-def _with_fix(document: dict, fix: tuple) -> dict:
-    changed = copy.deepcopy(document)
-    for key, value in fix:
-        *tables, name = key.split(".")
-        target = changed
-        for table in tables:
-            target = target.setdefault(table, {})
-        target[name] = value
-    return changed
-
-
 # Environments and days whose notices carry fixes: main.tf's retired versions before and after 1.34
 # left standard support, dev and prod near asm-1-30's end, prod as 1.36 ends, and a pinned patch of a
 # minor still in support.
@@ -355,7 +344,7 @@ def test_every_printed_fix_passes_the_check_and_clears_its_notice(
             # Only when the table has nothing better: the advice says to refresh it.
             assert "make refresh-versions" in notice.advice, notice
         for fix in notice.fixes:
-            fixed, problems = check_document(environment, _with_fix(document, fix))
+            fixed, problems = check_document(environment, with_fix(document, fix))
             assert fixed is not None and problems == [], (notice.render(environment), fix, problems)
             after = currency_notices(fixed, day)
             assert not any(later.key == notice.key and later.retired for later in after), (

@@ -9,6 +9,7 @@ import pytest
 import stack_objects
 import yaml
 from conftest import Stack, environment_settings
+from notice_fixes import with_fix
 from reachability import Pod, may_connect
 from schemas import CRDS, REFERENCE_SKIP, reference_available
 
@@ -396,14 +397,7 @@ def test_every_endpoint_notice_fix_clears_it_and_stays_valid(environment: str) -
     for notice in endpoint.endpoint_notices(environment_settings(environment)):
         assert notice.fixes, notice
         for fix in notice.fixes:
-            changed = copy.deepcopy(document)
-            for key, value in fix:
-                *tables, name = key.split(".")
-                target = changed
-                for table in tables:
-                    target = target.setdefault(table, {})
-                target[name] = value
-            settings = Model.model_validate(changed)
+            settings = Model.model_validate(with_fix(document, fix))
             assert check_environment(environment, settings) == [], fix
             assert notice.key not in [n.key for n in endpoint.endpoint_notices(settings)], fix
 
