@@ -21,8 +21,9 @@ import yaml
 
 from aks_platform import yaml_text
 from aks_platform.paths import TEMPLATES
-from aks_platform.queues import NO_BATCH_POOL, queue_namespaces
+from aks_platform.queues import queue_namespaces
 from aks_platform.settings import EnvironmentSettings
+from aks_platform.settings.workloads import NO_BATCH_POOL
 
 TEMPLATE = TEMPLATES / "kueue-values.yaml"
 WORKSPACE_FRAMEWORKS = ("pod", "statefulset")

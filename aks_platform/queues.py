@@ -20,10 +20,10 @@ from typing import Any
 from aks_platform import manifests
 from aks_platform.azure_facts import VmSize, load_vm_sizes
 from aks_platform.settings import EnvironmentSettings, NodePoolSettings
+from aks_platform.settings.workloads import NO_BATCH_POOL
 
 DEFAULT_LOCAL_QUEUE = "default"
 AGENTPOOL_LABEL = "kubernetes.azure.com/agentpool"
-NO_BATCH_POOL = "none"
 
 
 def _quota(

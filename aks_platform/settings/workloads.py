@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 HostPath = Annotated[StrictStr, matching(r"^/", "use an absolute host path")]
 
 
+# gang_scheduling.batch_pool's value for no batch queue.
+NO_BATCH_POOL = "none"
+
+
 class GangSchedulingSettings(Settings):
     """Kueue (pinned in data/helm-charts.toml) and queues whose quotas are the capacity they describe.
 
@@ -148,7 +152,7 @@ def queue_problems(settings: EnvironmentSettings) -> list[Problem]:
     the queues cannot share."""
     # Imported here: aks_platform.queues imports aks_platform.manifests, which imports
     # aks_platform.settings, which imports this module.
-    from aks_platform.queues import DEFAULT_LOCAL_QUEUE, NO_BATCH_POOL, batch_pool, queue_namespaces
+    from aks_platform.queues import DEFAULT_LOCAL_QUEUE, batch_pool, queue_namespaces
 
     scheduling = settings.workloads.gang_scheduling
     if not (settings.workloads.enabled and scheduling.enabled):
