@@ -1,11 +1,15 @@
 """Checks on the repository's own files that no other test covers: what a bad merge leaves behind,
-and links between the README and docs/ that a move of a page would break."""
+links between the README and docs/ that a move of a page would break, and import cycles that only
+show when a module is the first one imported."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # What git writes into a file whose merge it could not finish.
@@ -44,3 +48,13 @@ def test_every_markdown_link_to_a_page_of_ours_resolves() -> None:
             if not (page.parent / target).resolve().is_file():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert not broken, f"links to missing pages: {broken}"
+
+
+# queues -> manifests -> endpoint -> queues: a module-level import in endpoint.py made
+# `import aks_platform.queues` (the first import of tests/test_conformance.py run alone) fail.
+@pytest.mark.parametrize("module", ["queues", "manifests", "endpoint", "kueue_values"])
+def test_the_modules_of_the_manifest_cycle_import_first(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import aks_platform.{module}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
