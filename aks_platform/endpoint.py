@@ -28,6 +28,7 @@ from aks_platform.settings.routing import (
     missing_protection,
     tls_on,
 )
+from aks_platform.settings.workloads import NO_BATCH_POOL
 from aks_platform.versions import Notice
 
 FACTS_FILE = DATA / "endpoint-security.toml"
@@ -135,9 +136,6 @@ def network_policies(settings: EnvironmentSettings) -> list[Manifest]:
                     scraper_value=scraper["value"],
                 )
             )
-    # Imported here: queues imports manifests, which imports this module, so a top-level import
-    # fails whenever queues is the first of the three to be imported.
-    from aks_platform.queues import NO_BATCH_POOL
 
     scheduling = workloads.gang_scheduling
     if scheduling.enabled and scheduling.batch_pool != NO_BATCH_POOL:
