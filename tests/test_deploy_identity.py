@@ -240,3 +240,22 @@ def test_scopes_inherit_down_the_tree_only() -> None:
     assert preflight_identity.covers(RG, RG + "/providers/Microsoft.ContainerService/managedClusters/c")
     assert not preflight_identity.covers(RG + "-other", RG)
     assert not preflight_identity.covers(RG + "/providers/Microsoft.ContainerService/managedClusters/c", RG)
+
+
+def test_make_deploys_preflight_runs_the_identity_check(environments, tmp_path, monkeypatch) -> None:
+    """The check is wired into `python -m aks_platform.tools.preflight deploy` (the Makefile's
+    first step), not only callable: with the other checks passing, a Contributor is refused."""
+    from aks_platform.tools import preflight
+
+    for check in (
+        "check_terraform",
+        "check_azure_cli",
+        "check_resource_group",
+        "check_kubelogin",
+        "check_placeholders",
+        "check_kaito_version",
+    ):
+        monkeypatch.setattr(preflight, check, lambda *_: [])
+    _az(tmp_path, monkeypatch, [("Contributor", RG), ("Owner", KEYS)])
+    (problem,) = preflight.preflight("deploy", ["prod"], environments)
+    assert problem.startswith(f"prod: ci-deployer cannot create the cluster stack's role assignments on {RG}")
