@@ -87,3 +87,45 @@ def test_once_the_cluster_state_has_outputs_the_workloads_stack_is_planned(synth
     _terraform_state(synthesized, {"cluster_name": "aks-ai-conformant-dev-centralus"}, destroy=True)
     reason = not_yet_plannable(folder)
     assert reason is not None and "has no outputs" in reason
+
+
+# --- prod: the azurerm backend, read with az (a fake here; its error text is Azure Storage's) -----
+
+FAKE_AZ = """#!/bin/sh
+# az storage blob download ... --file <path> ...: answer as $FAKE_AZ_MODE says.
+while [ $# -gt 0 ]; do [ "$1" = "--file" ] && target="$2"; shift; done
+case "$FAKE_AZ_MODE" in
+  missing) echo "ERROR: The specified blob does not exist. ErrorCode:BlobNotFound" >&2; exit 1 ;;
+  denied) echo "ERROR: not authorized. ErrorCode:AuthorizationPermissionMismatch" >&2; exit 1 ;;
+  outputs) echo '{"version": 4, "outputs": {"cluster_name": {"value": "c", "type": "string"}}}' > "$target" ;;
+esac
+"""
+
+
+@pytest.fixture
+def prod_workloads_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    app = CdktfTesting.app(outdir=str(tmp_path / "cdktf.out"))
+    build_stacks(app, {"prod": environment_settings("prod")})
+    app.synth()
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "az").write_text(FAKE_AZ)
+    (folder / "az").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    return tmp_path / "cdktf.out" / "stacks" / "ai-conformant-aks-prod-workloads"
+
+
+def test_prods_cluster_state_is_read_from_its_blob(
+    prod_workloads_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BlobNotFound: never applied, so not planned; a blob with outputs: planned; any other
+    error says nothing either way, so Terraform's plan reports it."""
+    monkeypatch.setenv("FAKE_AZ_MODE", "missing")
+    (state,) = remote_states(prod_workloads_folder)
+    assert state.backend == "azurerm" and state.where.endswith("/tfstate/ai-conformant-aks-prod.tfstate")
+    reason = not_yet_plannable(prod_workloads_folder)
+    assert reason is not None and "ai-conformant-aks-prod, which has never been applied" in reason
+    monkeypatch.setenv("FAKE_AZ_MODE", "outputs")
+    assert not_yet_plannable(prod_workloads_folder) is None
+    monkeypatch.setenv("FAKE_AZ_MODE", "denied")
+    assert not_yet_plannable(prod_workloads_folder) is None
