@@ -78,8 +78,9 @@ class WorkloadsStack(PinnedStack):
         # Custom resources go through charts/cluster-objects after a wait for their CRDs
         # (aks_platform/cluster_objects.py): none needs its CRD when Terraform plans.
         # The cluster stack's role assignments and their propagation wait (aks_platform/cluster_roles.py):
-        # cdktf applies this stack only after that one, wait included; the CRD waits, the first
-        # calls to the Kubernetes API, name it as well.
+        # cdktf applies this stack only after that one, wait included, which is what covers the
+        # namespaces, the Kueue chart and the ama-metrics ConfigMap; the CRD waits and the
+        # cluster-objects releases also name it.
         after = []
         if access_ready is not None:
             ready = DataResource(self, "cluster_access", input={"role_assignments_propagated": access_ready})
