@@ -301,10 +301,20 @@ def expected_callers(settings: EnvironmentSettings) -> set[str]:
     return {"gateway", "metrics-scraper"} if scraped else {"gateway"}
 
 
+def model_pod(settings: EnvironmentSettings) -> Pod:
+    """A pod of the KAITO workspace: what the gateway's traffic is for."""
+    workspace = settings.workloads.kaito_workspace
+    return Pod(workspace.namespace, {"kaito.sh/workspace": workspace.name})
+
+
+def network_policies(environment: str, dev_workloads: Stack, prod_workloads: Stack) -> list[Manifest]:
+    """The NetworkPolicies the environment's workloads stack applies."""
+    return of_kind(applied(dev_workloads if environment == "dev" else prod_workloads), "NetworkPolicy")
+
+
 def who_reaches_the_model(settings: EnvironmentSettings, policies: list[Manifest]) -> set[str]:
     """The sources that may open a connection to the model's port."""
-    workspace = settings.workloads.kaito_workspace
-    model = Pod(workspace.namespace, {"kaito.sh/workspace": workspace.name})
+    model = model_pod(settings)
     port = manifests.kaito_facts()["inference_port"]
     return {name for name, pod in sources(settings).items() if may_connect(policies, pod, model, port)}
 
@@ -314,13 +324,11 @@ def test_only_the_gateway_reaches_the_model(
     environment: str, dev_workloads: Stack, prod_workloads: Stack
 ) -> None:
     settings = environment_settings(environment)
-    policies = of_kind(applied(dev_workloads if environment == "dev" else prod_workloads), "NetworkPolicy")
+    policies = network_policies(environment, dev_workloads, prod_workloads)
     assert who_reaches_the_model(settings, policies) == expected_callers(settings)
     # And those only on the model's port.
-    workspace = settings.workloads.kaito_workspace
-    model = Pod(workspace.namespace, {"kaito.sh/workspace": workspace.name})
     for caller in expected_callers(settings):
-        assert not may_connect(policies, sources(settings)[caller], model, 22)
+        assert not may_connect(policies, sources(settings)[caller], model_pod(settings), 22)
 
 
 def test_prod_lets_the_metrics_scraper_in_and_dev_does_not() -> None:
@@ -333,7 +341,7 @@ def test_the_batch_namespace_admits_nobody(
     environment: str, dev_workloads: Stack, prod_workloads: Stack
 ) -> None:
     settings = environment_settings(environment)
-    policies = of_kind(applied(dev_workloads if environment == "dev" else prod_workloads), "NetworkPolicy")
+    policies = network_policies(environment, dev_workloads, prod_workloads)
     job = Pod(settings.workloads.gang_scheduling.batch_namespace, {"job-name": "train"})
     assert not any(may_connect(policies, pod, job, 8080) for pod in sources(settings).values())
 
