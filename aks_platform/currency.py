@@ -1,6 +1,7 @@
-"""Rules that hold an environment against data/aks-versions.toml: what AKS offers, and until when.
+"""Notices that hold an environment against data/aks-versions.toml: what AKS offers, and until when.
 
-`version_problems` returns what can never deploy (refused before anything is written).
+What can never deploy (refused before anything is written) is `version_problems`, with the
+version settings in aks_platform/settings/versions.py.
 `currency_notices` returns what is past or near its end of support on a given day (warned on
 `--check`, `make synth` and `make test`; refused by `make deploy` unless ALLOW_RETIRED=1).
 """
@@ -12,8 +13,7 @@ import datetime
 from collections.abc import Iterator
 
 from aks_platform.settings import EnvironmentSettings
-from aks_platform.settings.gpus import agent_pool_api_version, nvidia_properties
-from aks_platform.validation_types import Problem
+from aks_platform.settings.versions import TABLE_FILE
 from aks_platform.versions import (
     LTS_PLAN,
     Fix,
@@ -22,136 +22,7 @@ from aks_platform.versions import (
     VersionTable,
     load_table,
     parse_version,
-    version_key,
 )
-
-TABLE_FILE = "data/aks-versions.toml"
-# Channels that change the cluster's Kubernetes version by themselves.
-VERSION_CHANGING_CHANNELS = ("patch", "rapid", "stable")
-
-
-def _unregistered_features(
-    features: tuple[str, ...], settings: EnvironmentSettings, who: str, fix: str = ""
-) -> Iterator[Problem]:
-    """A problem when a preview API version's features are not all registered; `who` says what
-    uses that API version, `fix` adds an alternative to registering them."""
-    missing = [name for name in features if name not in settings.preview_features.names]
-    if missing:
-        yield Problem(
-            "preview_features.names",
-            list(settings.preview_features.names),
-            f"{who}needs {', '.join(missing)} registered: add it{fix}",
-        )
-
-
-def version_problems(settings: EnvironmentSettings, table: VersionTable | None = None) -> Iterator[Problem]:
-    """Kubernetes versions, Istio revisions and API versions that AKS does not offer at all."""
-    table = table or load_table()
-    cluster = settings.cluster
-    parsed = parse_version(cluster.kubernetes_version)
-    minor = table.minor(cluster.kubernetes_version) if parsed else None
-    key = "cluster.kubernetes_version"
-    if parsed is not None and minor is None and (parsed[0], parsed[1]) >= (1, 34):
-        known = ", ".join(sorted(table.kubernetes, key=version_key))
-        yield Problem(
-            key,
-            cluster.kubernetes_version,
-            f"AKS offers no generally available Kubernetes {parsed[0]}.{parsed[1]} in {TABLE_FILE} "
-            f"(as of {table.as_of}); use one of {known}",
-        )
-    if (
-        parsed is not None
-        and minor is not None
-        and parsed[2] is not None
-        and cluster.kubernetes_version not in minor.patches
-    ):
-        listed = sorted(minor.patches, key=version_key)
-        yield Problem(
-            key,
-            cluster.kubernetes_version,
-            f"no such patch release: {minor.name} has {', '.join(listed)} in {TABLE_FILE} (as of "
-            f'{table.as_of}); write the minor alias "{minor.name}", or run make refresh-versions '
-            "if AKS lists a newer patch",
-        )
-    if (
-        parsed is not None
-        and parsed[2] is not None
-        and cluster.automatic_upgrade_channel in (VERSION_CHANGING_CHANNELS)
-    ):
-        alias = f"{parsed[0]}.{parsed[1]}"
-        yield Problem(
-            key,
-            cluster.kubernetes_version,
-            f'with automatic_upgrade_channel = "{cluster.automatic_upgrade_channel}" AKS moves the patch '
-            f'itself and the next plan would try to downgrade it: write the minor alias "{alias}"',
-        )
-    if cluster.support_plan == LTS_PLAN:
-        if cluster.sku_tier != "Premium":
-            yield Problem(
-                "cluster.support_plan",
-                cluster.support_plan,
-                'long-term support needs sku_tier = "Premium"',
-            )
-        if minor is not None and minor.lts_end is None:
-            yield Problem(
-                "cluster.support_plan",
-                cluster.support_plan,
-                f"Kubernetes {minor.name} has no long-term support in {TABLE_FILE}",
-            )
-
-    if settings.istio.enabled and parsed is not None:
-        cluster_minor = (parsed[0], parsed[1])
-        for index, revision in enumerate(settings.istio.revisions):
-            row = table.istio.get(revision)
-            if row is None:
-                continue  # validation reports the unknown revision with the known ones
-            if not row.supports(cluster_minor):
-                low, high = row.min_kubernetes, row.max_kubernetes
-                yield Problem(
-                    f"istio.revisions[{index}]",
-                    revision,
-                    f"{revision} supports Kubernetes {low[0]}.{low[1]}-{high[0]}.{high[1]}, not "
-                    f"{cluster_minor[0]}.{cluster_minor[1]} (cluster.kubernetes_version)",
-                )
-
-    for index, pool in enumerate(settings.user_pools):
-        properties = nvidia_properties(pool)
-        if not properties:
-            continue
-        api = agent_pool_api_version(table, *properties)
-        if api is None:
-            continue  # aks_platform.settings.gpus says which versions have the field and which azapi embeds
-        yield from _unregistered_features(
-            api.needs_features,
-            settings,
-            f"user_pools[{index}] needs agentPools API {api.name} (a preview) for "
-            f"{', '.join(properties)}, and that ",
-        )
-
-    gateway = settings.gateway_api
-    known = ", ".join(name for name, row in sorted(table.api_versions.items()) if row.gateway_api)
-    if gateway.enabled:
-        api = table.api_versions.get(gateway.api_version)
-        if api is None:
-            yield Problem(
-                "gateway_api.api_version",
-                gateway.api_version,
-                f"unknown managedClusters API version; versions with ingressProfile.gatewayAPI: {known}",
-            )
-        elif not api.gateway_api:
-            yield Problem(
-                "gateway_api.api_version",
-                gateway.api_version,
-                f"this API version has no properties.ingressProfile.gatewayAPI ({api.source}); use one of "
-                f"{known}",
-            )
-        else:
-            yield from _unregistered_features(
-                api.needs_features,
-                settings,
-                f"gateway_api.api_version {gateway.api_version} is a preview and ",
-                ", or use a GA API version",
-            )
 
 
 def currency_notices(

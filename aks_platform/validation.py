@@ -10,7 +10,6 @@ problem at once, each with the key path to fix and a message that says what is a
 from __future__ import annotations
 
 from aks_platform.azure_naming import name_problems
-from aks_platform.currency import version_problems
 from aks_platform.settings import (
     EnvironmentSettings,
     cluster,
@@ -24,6 +23,7 @@ from aks_platform.settings import (
     workloads,
 )
 from aks_platform.settings.production import maintenance_problems
+from aks_platform.settings.versions import version_problems
 from aks_platform.validation_types import NO_VALUE, Problem
 
 __all__ = ["NO_VALUE", "Problem", "check_environment"]
