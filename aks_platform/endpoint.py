@@ -102,8 +102,9 @@ def endpoint_objects(settings: EnvironmentSettings) -> list[Manifest]:
 
 
 def network_policies(settings: EnvironmentSettings) -> list[Manifest]:
-    """Default-deny ingress in the workspace's and the batch namespace; the gateway-to-model allow, and
-    the metrics scraper's where managed Prometheus scrapes the model."""
+    """Default-deny ingress in the workspace's and the batch namespace; the gateway-to-model allow, the
+    metrics scraper's where managed Prometheus scrapes the model, and the workspace's pods to each
+    other where the model is served across several nodes."""
     workloads = settings.workloads
     routing = workloads.inference_routing
     workspace = workloads.kaito_workspace
@@ -120,6 +121,12 @@ def network_policies(settings: EnvironmentSettings) -> list[Manifest]:
                     gateway_namespace=routing.gateway_namespace,
                     gateway_label=facts()["gateway"]["pod_name_label"],
                     gateway_name=gateway_name(),
+                )
+            )
+        if workspace.count > 1:
+            policies.append(
+                manifests.render_one(
+                    "allow-workspace-peers.yaml", namespace=workspace.namespace, workspace=workspace.name
                 )
             )
         if settings.managed_prometheus.enabled and manifests.serves_prometheus(workspace):

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+import schemas
 import stack_objects
 import yaml
 from conftest import Stack, environment_settings
@@ -294,11 +295,15 @@ def sources(settings: EnvironmentSettings) -> dict[str, Pod]:
 
 
 def expected_callers(settings: EnvironmentSettings) -> set[str]:
-    """The gateway, and managed Prometheus's replica where it scrapes the model (its ServiceMonitor)."""
-    scraped = settings.managed_prometheus.enabled and manifests.serves_prometheus(
-        settings.workloads.kaito_workspace
-    )
-    return {"gateway", "metrics-scraper"} if scraped else {"gateway"}
+    """The gateway, managed Prometheus's replica where it scrapes the model (its ServiceMonitor), and
+    the workspace's other pods where the model is served across several nodes."""
+    workspace = settings.workloads.kaito_workspace
+    callers = {"gateway"}
+    if settings.managed_prometheus.enabled and manifests.serves_prometheus(workspace):
+        callers.add("metrics-scraper")
+    if workspace.count > 1:
+        callers.add("other-model-pod")
+    return callers
 
 
 def model_pod(settings: EnvironmentSettings) -> Pod:
@@ -420,3 +425,39 @@ def test_tls_needs_the_secrets_provider_and_workload_identity() -> None:
     assert len(messages) == 2
     assert "[cluster.key_vault_secrets_provider]" in messages[0]
     assert "workload_identity_enabled" in messages[1]
+
+
+def _served_on_two_nodes(environment: str) -> EnvironmentSettings:
+    settings = environment_settings(environment)
+    workloads = settings.workloads
+    workspace = workloads.kaito_workspace.model_copy(update={"count": 2})
+    return settings.model_copy(
+        update={"workloads": workloads.model_copy(update={"kaito_workspace": workspace})}
+    )
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_a_model_on_several_nodes_lets_its_own_pods_talk_and_nothing_else(environment: str) -> None:
+    """With count > 1 the workspace's pods form one server (KAITO's multi-node presets run Ray between
+    them, head on 6379): they admit each other on every port; every other source stays as before."""
+    settings = _served_on_two_nodes(environment)
+    policies = endpoint.network_policies(settings)
+    assert "allow-workspace-peers" in [policy["metadata"]["name"] for policy in policies]
+    assert who_reaches_the_model(settings, policies) == expected_callers(settings)
+    assert "other-model-pod" in expected_callers(settings)
+    peer, model = sources(settings)["other-model-pod"], model_pod(settings)
+    assert may_connect(policies, peer, model, 6379)
+    for outsider in ("model-namespace-neighbour", "batch-job", "impostor"):
+        assert not may_connect(policies, sources(settings)[outsider], model, 6379), outsider
+    # One node: no such policy, and the model's port stays the gateway's (and the scraper's).
+    single = endpoint.network_policies(environment_settings(environment))
+    assert "allow-workspace-peers" not in [policy["metadata"]["name"] for policy in single]
+    assert not may_connect(single, peer, model, 6379)
+
+
+def test_the_workspace_peers_policy_is_a_valid_network_policy() -> None:
+    settings = _served_on_two_nodes("prod")
+    policies = endpoint.network_policies(settings)
+    (peers,) = [policy for policy in policies if policy["metadata"]["name"] == "allow-workspace-peers"]
+    assert schemas.core_errors(peers, "1.36") == []
+
