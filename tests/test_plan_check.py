@@ -77,6 +77,29 @@ def test_an_azapi_agent_pool_is_protected_and_other_azapi_resources_are_not() ->
     assert line.startswith("azapi_resource.pool would be replaced")
 
 
+@pytest.mark.parametrize(
+    ("actions", "said"),
+    [
+        (["forget"], "would be forgotten"),
+        (["create", "forget"], "would be replaced by a new one while the old one is forgotten"),
+        (["forget", "create"], "would be forgotten, then created anew"),
+    ],
+)
+def test_forgetting_a_protected_resource_is_refused(actions: list[str], said: str) -> None:
+    """Terraform 1.7+ plans `forget` for a removed block with destroy = false (internal/plans: Forget,
+    CreateThenForget, ForgetThenCreate): the cluster would leave Terraform's hands."""
+    cluster = {
+        "address": "azurerm_kubernetes_cluster.aks",
+        "mode": "managed",
+        "type": "azurerm_kubernetes_cluster",
+        "name": "aks",
+        "change": {"actions": actions, "before": {}, "after": None},
+    }
+    plan = {"format_version": "1.2", "resource_changes": [cluster]}
+    (line,) = plan_check.refusals(plan)
+    assert line.startswith(f"azurerm_kubernetes_cluster.aks {said}")
+
+
 def test_every_protected_kind_the_stacks_make_is_in_the_table(prod_stack: Stack) -> None:
     """The cluster, pools, workspaces, collection rules and associations prod makes are all in
     data/protected-resources.toml (and the table names nothing the stacks cannot make)."""

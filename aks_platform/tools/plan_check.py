@@ -41,10 +41,19 @@ STACKS = ROOT / "cdktf.out" / "stacks"
 PLAN_FILE = "plan.tfplan"
 PLAN_JSON = "plan.json"
 PLAN_TEXT = "plan.txt"
+# Terraform 1.7+ also forgets: a `removed` block with destroy = false drops a resource from state and
+# leaves it in Azure, unmanaged (hashicorp/terraform internal/plans: Forget, CreateThenForget,
+# ForgetThenCreate, written as these action lists). Nothing is deleted, but Terraform loses the map of
+# a protected resource, and the next plan of the environment may try to create it again.
 DESTRUCTIVE = {
     ("delete",): "deleted",
     ("delete", "create"): "replaced (deleted, then created)",
     ("create", "delete"): "replaced (created, then the old one deleted)",
+    ("forget",): "forgotten (dropped from Terraform's state; it stays in Azure, unmanaged)",
+    ("create", "forget"): (
+        "replaced by a new one while the old one is forgotten (it stays in Azure, unmanaged)"
+    ),
+    ("forget", "create"): "forgotten, then created anew (the old one stays in Azure, unmanaged)",
 }
 
 
