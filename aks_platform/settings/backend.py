@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
 
-from aks_platform.azure_name_rules import BlobName, ContainerName, ResourceGroupName, StorageAccountName
+from aks_platform.settings.azure_names import BlobName, ContainerName, ResourceGroupName, StorageAccountName
 from aks_platform.settings.base import Settings
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StrictStr, model_validator
 
 from aks_platform.azure_facts import load_regions
-from aks_platform.azure_name_rules import Tags
+from aks_platform.settings.azure_names import Tags
 from aks_platform.settings.backend import BackendSettings, LocalBackendSettings
 from aks_platform.settings.base import Settings, matching, merge_over, refuse
 from aks_platform.settings.cluster import ClusterSettings

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
 
 from aks_platform.azure_facts import load_regions, load_vm_sizes, unknown_size_advice
-from aks_platform.azure_name_rules import Tags
 from aks_platform.kubernetes_names import LabelKey, LabelValue, Taints
+from aks_platform.settings.azure_names import Tags
 from aks_platform.settings.base import Settings, distinct_from, matching, refuse, within
 from aks_platform.settings.gpus import gpu_profile_problems, taint_problems
 from aks_platform.settings.pool_sizes import ephemeral_os_disk_problems, system_pool_size_problems

@@ -10,33 +10,8 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator, StrictStr
-from pydantic_core import PydanticCustomError
 
-RULE_ERROR = "settings_rule"
-
-
-def _refuse(message: str) -> PydanticCustomError:
-    return PydanticCustomError(RULE_ERROR, "{message}", {"message": message})
-
-
-def _within_length(high: int, message: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if len(value) > high:
-            raise _refuse(message)
-        return value
-
-    return AfterValidator(check)
-
-
-def matching(pattern: str, message: str) -> AfterValidator:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.match(value):
-            raise _refuse(message)
-        return value
-
-    return AfterValidator(check)
+from aks_platform.settings.base import matching, refuse, within_length
 
 
 # Azure Storage names (ARM naming rules for Microsoft.Storage). A value marked "<replace before
@@ -47,7 +22,7 @@ def _or_placeholder(pattern: str, message: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if not compiled.match(value) and "replace before deploying" not in value.lower():
-            raise _refuse(message)
+            raise refuse(message)
         return value
 
     return AfterValidator(check)
@@ -89,10 +64,10 @@ TAG_KEY_FORBIDDEN = "<>%&\\?/"
 
 def _tag_key(key: str) -> str:
     if not key or len(key) > TAG_KEY_MAX:
-        raise _refuse(f"a tag key has 1-{TAG_KEY_MAX} characters")
+        raise refuse(f"a tag key has 1-{TAG_KEY_MAX} characters")
     bad = sorted({char for char in key if char in TAG_KEY_FORBIDDEN})
     if bad:
-        raise _refuse(
+        raise refuse(
             f"a tag key may not contain {' '.join(bad)} (Azure rejects {' '.join(TAG_KEY_FORBIDDEN)})"
         )
     return key
@@ -100,7 +75,7 @@ def _tag_key(key: str) -> str:
 
 TagKey = Annotated[StrictStr, AfterValidator(_tag_key)]
 TagValue = Annotated[
-    StrictStr, _within_length(TAG_VALUE_MAX, f"tag values have at most {TAG_VALUE_MAX} characters")
+    StrictStr, within_length(TAG_VALUE_MAX, f"tag values have at most {TAG_VALUE_MAX} characters")
 ]
 
 
@@ -110,7 +85,7 @@ def _case_insensitive_keys(tags: dict[str, str]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for key in tags:
         if key.lower() in seen:
-            raise _refuse(
+            raise refuse(
                 f"{seen[key.lower()]!r} and {key!r} are the same tag to Azure (tag names are "
                 "case-insensitive); "
                 "keep one"
